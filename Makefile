@@ -1,0 +1,39 @@
+# Two commands for a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo serve test test-fast lint bench load clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Build the demo database on SQLite (instance/mptf.sqlite) and serve it on 127.0.0.1:5000.
+demo: install
+	$(BIN)/mptf demo --reset
+	@echo "Serving http://127.0.0.1:5000 (Ctrl-C to stop)"
+	$(BIN)/mptf serve --host 127.0.0.1 --port 5000
+
+serve: install
+	$(BIN)/mptf serve --host 127.0.0.1 --port 5000
+
+## Lint, then the whole suite (on PostgreSQL too when MPTF_TEST_DATABASE_URL is set).
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check .
+
+## Every benchmark, into one table: docs/benchmarks.md.
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

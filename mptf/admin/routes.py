@@ -1,0 +1,98 @@
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func
+
+from mptf.admin.forms import AuditFilterForm, UserForm
+from mptf.auth import services as auth_services
+from mptf.extensions import db
+from mptf.models import AuditEvent, User
+from mptf.services.errors import ServiceError
+from mptf.services.policy import roles_required
+from mptf.services.unit_of_work import commit
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles_required("admin")
+def users():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = auth_services.create_user(
+                form.email.data, form.password.data, form.role.data, name=form.name.data or "",
+                country_iso3=form.country.data or None, actor=current_user)
+            commit()
+        except ServiceError as exc:
+            for name, problems in exc.fields.items():
+                if name in form:
+                    form[name].errors.extend(problems)
+            flash(exc.message, "error")
+        else:
+            flash(f"Account {user.email} created.", "success")
+            return redirect(url_for("admin.users"))
+    page = db.paginate(db.select(User).order_by(User.role, User.email),
+                       per_page=100, error_out=False)
+    return render_template("admin/users.html", form=form, page=page)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required("admin")
+def set_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    try:
+        auth_services.set_active(current_user, user, active)
+        commit()
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{user.email} is now {'active' if active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+def _parse_day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@bp.route("/audit")
+@roles_required("admin", "secretariat")
+def audit_log():
+    form = AuditFilterForm(request.args)
+    query = db.select(AuditEvent).order_by(AuditEvent.id.desc())
+    if form.validate():
+        if form.action.data:
+            query = query.where(AuditEvent.action == form.action.data.strip())
+        if form.entity_type.data:
+            query = query.where(AuditEvent.entity_type == form.entity_type.data.strip())
+        if form.entity_id.data:
+            if not form.entity_id.data.strip().isdigit():
+                form.entity_id.errors.append("A whole number.")
+            else:
+                query = query.where(AuditEvent.entity_id == int(form.entity_id.data))
+        if form.actor.data:
+            query = query.join(User, AuditEvent.actor_id == User.id).where(
+                func.lower(User.email) == form.actor.data.strip().lower())
+        for name, op in (("date_from", "from"), ("date_to", "to")):
+            text = form[name].data
+            if text:
+                day = _parse_day(text)
+                if day is None:
+                    form[name].errors.append("A date as YYYY-MM-DD.")
+                elif op == "from":
+                    query = query.where(AuditEvent.at >= day)
+                else:
+                    query = query.where(AuditEvent.at < day + timedelta(days=1))
+    page = db.paginate(query, per_page=50, error_out=False)
+    if page.page > 1 and not page.items and page.total:
+        abort(404)
+    actions = db.session.scalars(db.select(AuditEvent.action).distinct().order_by(
+        AuditEvent.action)).all()
+    return render_template("admin/audit.html", form=form, page=page, actions=actions)

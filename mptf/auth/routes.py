@@ -1,0 +1,69 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from mptf.auth import services
+from mptf.auth.forms import ChangePasswordForm, LoginForm
+from mptf.services.errors import ServiceError
+from mptf.services.unit_of_work import commit
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a user off the site after signing in."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data,
+                                         request.remote_addr)
+        except ServiceError as exc:
+            form.password.errors.append(exc.message)
+            status = exc.status
+        else:
+            session.clear()  # a fresh session on sign-in: no fixation
+            login_user(user, remember=form.remember.data)
+            commit()
+            flash(f"Welcome, {user}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.new.data)
+        except ServiceError as exc:
+            form.current.errors.append(exc.message)
+        else:
+            commit()
+            flash("Your password is changed.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)

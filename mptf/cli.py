@@ -1,0 +1,126 @@
+"""The ``mptf`` command: seed, demo, serve, user create, and Flask-Migrate's ``db``.
+
+Every refusal prints one sentence to stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from mptf.services.errors import ServiceError
+
+EXIT_REFUSED = 2
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_REFUSED)
+
+
+def refusals_exit_2(command: Callable) -> Callable:
+    """Turn a ServiceError or ValueError into one sentence and exit status 2; nothing of the
+    command's unfinished work is committed."""
+
+    @wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from mptf.extensions import db
+
+        try:
+            return command(*args, **kwargs)
+        except ServiceError as exc:
+            db.session.rollback()
+            fail(exc.message)
+        except (ValueError, FileNotFoundError) as exc:
+            db.session.rollback()
+            fail(str(exc))
+
+    return wrapped
+
+
+def _create_app():
+    from mptf import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False)
+def main() -> None:
+    """mptf: the Migration MPTF's pipeline, review and allocation workflow."""
+
+
+@main.command("seed")
+@with_appcontext
+@refusals_exit_2
+def seed_command() -> None:
+    """Load the reference data (idempotent)."""
+    from mptf.extensions import db
+    from mptf.reference.seed import seed_reference_data
+
+    report = seed_reference_data()
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug/--no-debug", default=False)
+@with_appcontext
+def serve_command(host: str, port: int, debug: bool) -> None:
+    """The development server. In production, use gunicorn (see README)."""
+    from flask import current_app
+
+    current_app.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+@main.group("user")
+def user_group() -> None:
+    """Manage accounts."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--role", required=True, help="country_team, secretariat, reviewer, chair, "
+              "fund_office or admin")
+@click.option("--country", "country_iso3", help="ISO 3166 alpha-3, for country teams")
+@click.option("--name", default="")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="at least 10 characters (prompted when not given)")
+@with_appcontext
+@refusals_exit_2
+def user_create(email: str, role: str, country_iso3: str | None, name: str,
+                password: str) -> None:
+    """Create an account."""
+    from mptf.auth.services import create_user
+    from mptf.services.unit_of_work import commit
+
+    user = create_user(email, password, role, name=name, country_iso3=country_iso3)
+    commit(f"A user with e-mail {email} already exists.")
+    click.echo(f"Created {user.role} account {user.email}"
+               + (f" for {user.country.name}" if user.country else "") + ".")
+
+
+@main.command("demo")
+@click.option("--reset/--no-reset", default=False,
+              help="drop every table of the configured database first")
+@with_appcontext
+@refusals_exit_2
+def demo_command(reset: bool) -> None:
+    """Build a demo database: schema, reference data, one account per role, demo content."""
+    from mptf.demo import build_demo
+
+    for line in build_demo(reset=reset):
+        click.echo(line)
+
+
+def register_extra(command: click.Command) -> None:
+    """Domains add their commands here (``mptf pipeline expire``, ``mptf committee rotate``)."""
+    main.add_command(command)

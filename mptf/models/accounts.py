@@ -1,0 +1,79 @@
+"""Accounts, roles and the login throttle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from mptf.extensions import db
+from mptf.models.base import one_of, utcnow
+from mptf.models.reference import Country
+
+ROLES = ("country_team", "secretariat", "reviewer", "chair", "fund_office", "admin")
+
+ROLE_LABELS = {
+    "country_team": "UN country team",
+    "secretariat": "Network Secretariat",
+    "reviewer": "Steering Committee reviewer",
+    "chair": "Steering Committee Chair",
+    "fund_office": "MPTF Office",
+    "admin": "Administrator",
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        one_of("role", ROLES),
+        db.CheckConstraint("role != 'country_team' OR country_id IS NOT NULL",
+                           name="country_team_has_country"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    # A country team is bound to one country; a reviewer to memberships through
+    # MembershipRepresentative (committee models).
+    country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    country: Mapped[Country | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per (email, client address), kept in the database so that every app
+    process behind the load balancer sees the same count."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,1 @@
+"""Services shared by every domain: errors, the audit log, the commit helper, permissions."""

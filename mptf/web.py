@@ -1,0 +1,119 @@
+"""Everything a request passes through: blueprints, security headers, error pages, the
+template helpers and the SQLite foreign-key pragma."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from mptf import formatting
+from mptf.extensions import db, login_manager
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    """SQLite enforces foreign keys only when asked, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"])
+        == "application/json")
+
+
+def register_web(app: Flask) -> None:
+    from mptf.admin.routes import bp as admin_bp
+    from mptf.auth.routes import bp as auth_bp
+    from mptf.main.routes import bp as main_bp
+
+    for bp in (main_bp, auth_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from mptf.models import User
+
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect, url_for
+
+        if wants_json():
+            return jsonify(error={"code": "unauthorized",
+                                  "message": "Sign in or send a valid API token.",
+                                  "fields": {}}), 401
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
+        return response
+
+    def error_page(status: int, title: str, message: str):
+        if wants_json():
+            return jsonify(error={"code": title.lower().replace(" ", "_"), "message": message,
+                                  "fields": {}}), status
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        from flask_wtf.csrf import CSRFError
+
+        if isinstance(error, CSRFError):
+            return error_page(400, "Form expired",
+                              "The form could not be accepted (missing or invalid security "
+                              "token). Reload the page and try again; nothing was saved.")
+        return error_page(400, "Bad request", getattr(error, "description", "Bad request."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return error_page(403, "Not allowed",
+                          "Your role does not allow this action. Nothing was changed.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return error_page(404, "Not found", "There is no such page, or it is not yours to see.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return error_page(405, "Method not allowed", "This address does not accept that method.")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return error_page(413, "Too large", "The upload is larger than the fund accepts.")
+
+    @app.teardown_request
+    def rollback_uncommitted(exc):
+        """Whatever a request did not commit is discarded (services flush, views commit)."""
+        if exc is not None:
+            db.session.rollback()
+
+    formatting.register(app)
