@@ -121,6 +121,14 @@ def demo_command(reset: bool) -> None:
         click.echo(line)
 
 
-def register_extra(command: click.Command) -> None:
-    """Domains add their commands here (``mptf pipeline expire``, ``mptf committee rotate``)."""
-    main.add_command(command)
+def _add_domain_commands() -> None:
+    from mptf.allocation.cli import cli as allocation_cli
+    from mptf.committee.cli import cli as committee_cli
+    from mptf.pipeline.cli import cli as pipeline_cli
+    from mptf.review.cli import cli as review_cli
+
+    for group in (pipeline_cli, committee_cli, review_cli, allocation_cli):
+        main.add_command(group)
+
+
+_add_domain_commands()

@@ -244,10 +244,11 @@ def test_calibration_leaves_reviewers_with_too_few_reviews_raw():
     assert result["quorum_met"].to_dict() == {1: True, 2: True, 3: False}
     assert result["rank"].to_dict() == {3: 1, 2: 2, 1: 3}
 
-    # With a threshold of 2, C is calibrated too: z = −0.707107, +0.707107.
+    # With a threshold of 2, C (mean 20, std 14.142136) is calibrated too: z = −0.707107,
+    # +0.707107, so 53.75 ∓ 18.874586.
     per_review = calibrate_reviews(table, PLAIN, min_reviews_for_calibration=2)
     assert per_review["calibrated_score"].tolist() == pytest.approx([
-        27.057304, 27.057304, 34.875, 53.75, 53.75, 72.625, 80.442696, 80.442696])
+        27.057304, 27.057304, 34.875414, 53.75, 53.75, 72.624586, 80.442696, 80.442696])
 
 
 def test_calibration_leaves_a_reviewer_who_gives_one_score_raw():
@@ -255,10 +256,10 @@ def test_calibration_leaves_a_reviewer_who_gives_one_score_raw():
         (1, "A", 40), (2, "A", 50), (3, "A", 60),
         (1, "D", 55), (2, "D", 55), (3, "D", 55),
     ])
-    # round: mean 50.833333, std 7.359801; A: z = −1, 0, +1; D does not vary: raw.
+    # round: mean 52.5, std 6.892024 (√47.5); A: z = −1, 0, +1; D does not vary: raw.
     per_review = calibrate_reviews(table, PLAIN)
     assert per_review["calibrated_score"].tolist() == pytest.approx([
-        43.473532, 55.0, 50.833333, 55.0, 58.193135, 55.0])
+        45.607976, 55.0, 52.5, 55.0, 59.392024, 55.0])
 
 
 def test_calibrated_scores_are_clipped_to_0_100():
@@ -366,11 +367,14 @@ def test_missing_ids():
     table = reviews([
         (1, "A", "q", 50), (None, "A", "q", 60), (2, None, "q", 70), (3, "A", None, 80)])
     message = error_of(score_reviews, table, PLAIN)
-    assert "- rows without a note_id, reviewer_id or criterion (3):" in message
-    assert "row 1: note_id=nan, reviewer_id='A', criterion='q', value=60" in message
-    assert "row 2: note_id=2.0, reviewer_id=None, criterion='q', value=70" in message
-    assert "row 3: note_id=3.0, reviewer_id='A', criterion=None, value=80" in message
-    assert "row 0" not in message
+    assert message == (
+        "invalid reviews, 2 problem(s):\n"
+        "- rows without a note_id, reviewer_id or criterion (3):\n"
+        "  row 1: note_id=nan, reviewer_id='A', criterion='q', value=60\n"
+        "  row 2: note_id=2.0, reviewer_id=nan, criterion='q', value=70\n"
+        "  row 3: note_id=3.0, reviewer_id='A', criterion=nan, value=80\n"
+        "- reviews missing a criterion (1):\n"
+        "  note_id=3.0, reviewer_id='A': no 'q'")
 
 
 def test_nan_value():
@@ -445,13 +449,29 @@ def test_duplicate_rows_are_listed_together():
 
 
 def test_review_missing_criteria():
-    table = WORKED.drop(index=[3, 8, 9])
+    table = WORKED.drop(index=[3, 8])
     message = error_of(score_reviews, table)
     assert message == (
         "invalid reviews, 1 problem(s):\n"
         "- reviews missing a criterion (2):\n"
         "  note_id=1, reviewer_id='B': no 'feasibility'\n"
-        "  note_id=2, reviewer_id='B': no 'relevance', 'feasibility'")
+        "  note_id=2, reviewer_id='B': no 'relevance'")
+
+
+def test_review_missing_several_criteria():
+    rubric = Rubric([*RUBRIC.criteria, Criterion("impact", "Impact", 1)])
+    message = error_of(score_reviews, WORKED.drop(index=[3]), rubric)
+    assert message.startswith(
+        "invalid reviews, 1 problem(s):\n"
+        "- reviews missing a criterion (9):\n"
+        "  note_id=1, reviewer_id='A': no 'impact'\n"
+        "  note_id=1, reviewer_id='B': no 'feasibility', 'impact'\n")
+
+
+def test_a_note_without_any_row_is_simply_absent():
+    result = score_reviews(WORKED.drop(index=[8, 9]), RUBRIC)
+    assert list(zip(result["note_id"], result["reviewer_id"], strict=True)) == [
+        (1, "A"), (1, "B"), (1, "C"), (2, "A"), (2, "C"), (3, "A"), (3, "B"), (3, "C")]
 
 
 def test_every_problem_is_reported_at_once():

@@ -1,0 +1,6 @@
+import click
+
+
+@click.group("allocation")
+def cli() -> None:
+    """Commands of the allocation domain."""

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("allocation", __name__, url_prefix="/fund", template_folder="templates")

@@ -1,0 +1,6 @@
+import click
+
+
+@click.group("committee")
+def cli() -> None:
+    """Commands of the committee domain."""

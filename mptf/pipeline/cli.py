@@ -1,0 +1,6 @@
+import click
+
+
+@click.group("pipeline")
+def cli() -> None:
+    """Commands of the pipeline domain."""

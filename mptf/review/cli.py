@@ -1,0 +1,6 @@
+import click
+
+
+@click.group("review")
+def cli() -> None:
+    """Commands of the review domain."""
