@@ -29,3 +29,81 @@ def entity(acronym: str) -> Organisation:
 def state(iso3: str) -> Organisation:
     return db.session.scalar(db.select(Organisation).where(
         Organisation.kind == "state", Organisation.acronym == iso3))
+
+
+# --- concept notes -------------------------------------------------------------------------
+
+def principle_id(name: str) -> int:
+    from mptf.models import GuidingPrinciple
+
+    return db.session.scalar(db.select(GuidingPrinciple.id).where(
+        GuidingPrinciple.name.ilike(f"%{name}%")))
+
+
+def note_data(punos: list[tuple[str, int]] | None = None, **overrides) -> dict:
+    """A complete concept note's data (valid for submission), as the form gives it.
+    ``punos`` are (acronym, direct cents); the first is the lead."""
+    from mptf.pipeline.services import PunoInput
+
+    punos = punos or [("IOM", 60_000_000), ("ILO", 40_000_000)]
+    data = {
+        "title": "Safe labour migration corridors",
+        "is_regional": False,
+        "thematic_area_id": 4,
+        "objective_ids": [5, 6],
+        "principles": {principle_id("gender"): "Women migrant workers lead the design.",
+                       principle_id("child"): "Children left behind are supported."},
+        "punos": [PunoInput(entity(a).id, cents, i == 0) for i, (a, cents) in enumerate(punos)],
+        "duration_months": 24,
+        "gender_marker": 2, "gender_justification": "Gender analysis in every output.",
+        "human_rights_marker": 2, "human_rights_justification": "Rights-based approach.",
+        "child_marker": 1, "child_justification": "Child safeguarding plan.",
+        "summary": "Better recruitment for migrant workers.",
+        "problem_statement": "Recruitment fees trap migrant workers in debt.",
+        "theory_of_change": "If recruiters are regulated then fees fall.",
+        "expected_results": "Fees halved in three corridors.",
+        "national_partners": [{"name": "Ministry of Labour", "kind": "government"}],
+        "stakeholders": [{"group": "migrants", "description": "Workers' associations"}],
+        "government_endorsed": True,
+        "endorsement_date": __import__("datetime").date(2026, 1, 15),
+    }
+    data.update(overrides)
+    return data
+
+
+def note(team_user: User, status: str = "draft", **overrides):
+    """A concept note drafted by ``team_user`` and moved to ``status`` through the services."""
+    from mptf.pipeline import services
+
+    made = services.create_draft(team_user, note_data(**overrides))
+    if status == "draft":
+        return made
+    services.submit(team_user, made)
+    if status == "submitted":
+        return made
+    secretariat = db.session.scalar(db.select(User).where(User.role == "secretariat")) \
+        or user("secretariat")
+    checklist = dict.fromkeys(services.CHECKLIST, True)
+    if status == "returned":
+        services.screen(secretariat, made, checklist, "returned", "Strengthen the budget.")
+        return made
+    services.screen(secretariat, made, checklist, "pipeline", "")
+    if status == "pipeline":
+        return made
+    if status == "withdrawn":
+        services.withdraw(team_user, made)
+        return made
+    if status == "expired":
+        services.expire_notes(made.expires_on)
+        return made
+    raise ValueError(f"factories.note cannot make a {status} note")
+
+
+MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+               b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def add_pdf(team_user: User, concept_note, name: str = "endorsement.pdf"):
+    from mptf.pipeline import services
+
+    return services.add_attachment(team_user, concept_note, name, MINIMAL_PDF)

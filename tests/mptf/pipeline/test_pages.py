@@ -1,0 +1,203 @@
+"""The pipeline pages: drafting and submitting through the form, per-object refusals, screening,
+versions and the listing."""
+
+import re
+
+from sqlalchemy import event
+
+from mptf.extensions import db
+from mptf.models import ConceptNote
+from tests import factories
+
+
+def form_post(note_overrides: dict | None = None, button: str = "save") -> dict:
+    """The concept-note form as a browser posts it."""
+    iom, ilo = factories.entity("IOM"), factories.entity("ILO")
+    gender, child = factories.principle_id("gender"), factories.principle_id("child")
+    data = {
+        "title": "Safe labour migration corridors", "thematic_area_id": "4",
+        "objective_ids": ["5", "6"], "duration_months": "24",
+        "punos-0-organisation": str(iom.id), "punos-0-direct": "600,000", "punos-0-lead": "y",
+        "punos-1-organisation": str(ilo.id), "punos-1-direct": "400000.00",
+        f"principle_{gender}": "y", f"principle_{gender}_how": "Women lead the design.",
+        f"principle_{child}": "y", f"principle_{child}_how": "Children left behind.",
+        "gender_marker": "2", "gender_justification": "Gender analysis.",
+        "human_rights_marker": "2", "human_rights_justification": "Rights-based.",
+        "child_marker": "1", "child_justification": "Safeguarding.",
+        "summary": "Better recruitment.", "problem_statement": "Fees.",
+        "theory_of_change": "If then.", "expected_results": "Fees halved.",
+        "national_partners-0-name": "Ministry of Labour",
+        "national_partners-0-kind": "government",
+        "stakeholder_migrants": "y", "stakeholder_migrants_how": "Workers' associations",
+        "government_endorsed": "y", "endorsement_date": "2026-01-15",
+        button: "1",
+    }
+    data.update(note_overrides or {})
+    return data
+
+
+def test_country_team_drafts_then_submits_through_the_form(client, auth, kenya):
+    auth.login("kenya@example.org")
+    response = auth.post("/pipeline/new", form_post({"title": "", "summary": ""}),
+                         token_from="/pipeline/new")
+    assert response.status_code == 302  # an incomplete draft saves
+    note = db.session.scalar(db.select(ConceptNote))
+    assert note.status == "draft" and note.title == ""
+    assert note.total_cents == 107_000_000
+    page = auth.post(f"/pipeline/{note.id}/edit", form_post({"title": ""}, "submit"),
+                     token_from=f"/pipeline/{note.id}/edit")
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    assert "Your edits are saved as a draft" in html
+    assert "Give a title." in html and "Give a summary." not in html
+    db.session.expire_all()
+    assert db.session.get(ConceptNote, note.id).summary == "Better recruitment."  # saved
+    done = auth.post(f"/pipeline/{note.id}/edit", form_post(button="submit"),
+                     token_from=f"/pipeline/{note.id}/edit")
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ConceptNote, note.id).status == "submitted"
+
+
+def test_bad_money_gets_a_field_message_and_saves_nothing(client, auth, kenya):
+    auth.login("kenya@example.org")
+    page = auth.post("/pipeline/new", form_post({"punos-0-direct": "12.345"}),
+                     token_from="/pipeline/new")
+    assert page.status_code == 400
+    assert "Give at most two decimals (cents)." in page.get_data(as_text=True)
+    assert db.session.scalar(db.select(ConceptNote)) is None
+
+
+def test_the_country_cannot_be_changed_by_editing_the_post(client, auth, kenya):
+    auth.login("kenya@example.org")
+    bangladesh = factories.country("BGD")
+    auth.post("/pipeline/new", form_post({"country_id": str(bangladesh.id)}),
+              token_from="/pipeline/new")
+    note = db.session.scalar(db.select(ConceptNote))
+    assert note.country.iso3 == "KEN"
+
+
+def test_another_countrys_note_is_404_everywhere(client, auth, kenya, bangladesh):
+    note = factories.note(kenya, "draft")
+    factories.add_pdf(kenya, note)
+    db.session.commit()
+    attachment = note.attachments[0]
+    auth.login("bangladesh@example.org")
+    for path in (f"/pipeline/{note.id}", f"/pipeline/{note.id}/edit",
+                 f"/pipeline/{note.id}/versions",
+                 f"/pipeline/{note.id}/attachments/{attachment.id}"):
+        assert client.get(path).status_code == 404, path
+    for path in (f"/pipeline/{note.id}/edit", f"/pipeline/{note.id}/withdraw",
+                 f"/pipeline/{note.id}/attachments",
+                 f"/pipeline/{note.id}/attachments/{attachment.id}/delete"):
+        assert auth.post(path, form_post()).status_code == 404, path
+    listing = client.get("/pipeline/").get_data(as_text=True)
+    assert note.reference not in listing
+    export = client.get("/pipeline/export.csv").get_data(as_text=True)
+    assert note.reference not in export
+    db.session.expire_all()
+    assert db.session.get(ConceptNote, note.id).status == "draft"
+
+
+def test_roles_that_may_not(client, auth, kenya, secretariat):
+    note = factories.note(kenya, "submitted")
+    db.session.commit()
+    auth.login("sec@example.org")
+    assert client.get("/pipeline/new").status_code == 403
+    assert auth.post(f"/pipeline/{note.id}/withdraw", {}).status_code == 403
+    auth.logout()
+    auth.login("kenya@example.org")
+    assert client.get(f"/pipeline/{note.id}/screen").status_code == 403
+    assert client.get("/pipeline/config").status_code == 403
+    assert client.get("/pipeline/import").status_code == 403
+    factories.user("admin", email="admin@example.org")
+    db.session.commit()
+    auth.logout()
+    auth.login("admin@example.org")
+    assert client.get("/pipeline/").status_code == 403
+
+
+def test_screening_through_the_page(client, auth, kenya, secretariat):
+    note = factories.note(kenya, "submitted")
+    db.session.commit()
+    auth.login("sec@example.org")
+    page = client.get(f"/pipeline/{note.id}/screen").get_data(as_text=True)
+    assert "passes every rule" in page
+    refused = auth.post(f"/pipeline/{note.id}/screen", {"outcome": "returned", "reasons": ""},
+                        token_from=f"/pipeline/{note.id}/screen")
+    assert refused.status_code == 400
+    assert "Say why the note is returned" in refused.get_data(as_text=True)
+    auth.post(f"/pipeline/{note.id}/screen",
+              {"outcome": "returned", "reasons": "Attach the endorsement letter."},
+              token_from=f"/pipeline/{note.id}/screen")
+    db.session.expire_all()
+    assert db.session.get(ConceptNote, note.id).status == "returned"
+    auth.logout()
+    auth.login("kenya@example.org")
+    page = client.get(f"/pipeline/{note.id}").get_data(as_text=True)
+    assert "Attach the endorsement letter." in page
+
+
+def test_versions_and_field_by_field_diff(client, auth, kenya, secretariat):
+    from mptf.pipeline import services
+
+    note = factories.note(kenya, "returned")
+    services.update_draft(kenya, note, {"title": "Corridors, revised", "duration_months": 30})
+    services.submit(kenya, note)
+    db.session.commit()
+    auth.login("sec@example.org")
+    html = client.get(f"/pipeline/{note.id}/versions?from=1&to=2").get_data(as_text=True)
+    rows = re.findall(r'<th scope="row">([^<]+)</th>', html)
+    assert rows == ["Title", "Duration (months)"]
+    assert "Safe labour migration corridors" in html and "Corridors, revised" in html
+    assert client.get(f"/pipeline/{note.id}/versions?from=1&to=9").status_code == 404
+
+
+def test_listing_filters_search_and_totals(client, auth, kenya, bangladesh, secretariat):
+    factories.note(kenya, "pipeline", title="Kenya data systems", thematic_area_id=1)
+    factories.note(kenya, "draft", title="Kenya returns")
+    factories.note(bangladesh, "submitted", title="Bangladesh recruitment")
+    db.session.commit()
+    auth.login("sec@example.org")
+    html = client.get("/pipeline/?q=kenya").get_data(as_text=True)
+    assert "2 concept notes" in html
+    html = client.get("/pipeline/?q=KENYA&status=pipeline").get_data(as_text=True)
+    assert "1 concept note<" in html
+    html = client.get("/pipeline/?region=Asia-Pacific").get_data(as_text=True)
+    assert "Bangladesh recruitment" in html and "Kenya data" not in html
+    html = client.get("/pipeline/?area=1").get_data(as_text=True)
+    assert "Kenya data systems" in html and "Kenya returns" not in html
+    bad = client.get("/pipeline/?area=x&score_min=500&submitted_from=soon&q=%25'%22;--")
+    assert bad.status_code == 200
+    assert "Some filters were ignored" in bad.get_data(as_text=True)
+
+
+def test_listing_runs_a_constant_number_of_queries(client, auth, kenya, secretariat):
+    def count_queries(path: str) -> int:
+        counter = {"n": 0}
+
+        def before(*args):
+            counter["n"] += 1
+
+        engine = client.application.extensions["sqlalchemy"].engine
+        with client.application.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        return counter["n"]
+
+    auth.login("sec@example.org")
+    for _ in range(3):
+        factories.note(kenya, "pipeline")
+    db.session.commit()
+    few = count_queries("/pipeline/")
+    for _ in range(25):
+        factories.note(kenya, "pipeline", punos=[("IOM", 50_000_000), ("ILO", 30_000_000),
+                                                 ("UNICEF", 20_000_000)])
+    db.session.commit()
+    many = count_queries("/pipeline/")
+    assert many == few
+    assert few <= 15
