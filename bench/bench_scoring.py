@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bench.common import Result, under
+from bench.common import Result, time_median, under
 from scoring import Criterion, Rubric, aggregate_round
 
 N_REVIEWERS = 15
@@ -42,25 +42,27 @@ def make_reviews(n_notes: int, seed: int = 20240) -> pd.DataFrame:
 
 
 def benchmarks() -> list[Result]:
+    """The issue sets a target (< 1 s) for 1.2 M rows only; 120,000 rows is timed without one."""
     results = []
-    for n_notes, limit in [(1_000, 0.2), (10_000, 1.0)]:
+    for n_notes, rows, limit in [(1_000, "120,000 review rows", None),
+                                 (10_000, "1.2 M review rows", 1.0)]:
         reviews = make_reviews(n_notes)
-        size = f"{n_notes:,} notes × {N_REVIEWERS} reviewers × {len(RUBRIC)} criteria"
-        rows = f"{len(reviews) / 1e6:g} M review rows" if len(reviews) >= 1e6 else (
-            f"{len(reviews):,} review rows")
+        note = (f"{n_notes:,} notes × {N_REVIEWERS} reviewers × {len(RUBRIC)} criteria; "
+                "includes validation")
         for calibrate in (False, True):
-            results.append(under(
-                "scoring",
-                f"aggregate_round{', calibrated' if calibrate else ''}, {rows}",
-                lambda r=reviews, c=calibrate: aggregate_round(r, RUBRIC, calibrate=c),
-                limit,
-                note=f"{size}; includes validation",
-            ))
+            name = f"aggregate_round{', calibrated' if calibrate else ''}, {rows}"
+
+            def run(r: pd.DataFrame = reviews, c: bool = calibrate) -> pd.DataFrame:
+                return aggregate_round(r, RUBRIC, calibrate=c)
+
+            if limit is None:
+                results.append(Result("scoring", name, time_median(run), 5, note=note))
+            else:
+                results.append(under("scoring", name, run, limit, note=note))
     return results
 
 
 if __name__ == "__main__":
     for r in benchmarks():
-        verdict = "" if r.met is None else (" met" if r.met else " MISSED")
-        print(f"{r.name}: median {r.median_s * 1000:.0f} ms of {r.runs} runs "
-              f"(target {r.target}{verdict}) [{r.note}]")
+        target = f", target {r.target}: {'met' if r.met else 'MISSED'}" if r.target else ""
+        print(f"{r.name}: median {r.median_s * 1000:.0f} ms of {r.runs} runs{target} ({r.note})")

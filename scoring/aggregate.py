@@ -22,10 +22,6 @@ import pandas as pd
 from scoring.rubric import Rubric
 
 REVIEW_COLUMNS = ("note_id", "reviewer_id", "criterion", "value")
-ROUND_COLUMNS = (
-    "n_reviews", "mean", "median", "std", "spread", "quorum_met", "disagreement",
-    "calibrated", "score", "rank",
-)
 COMPARE_DECIMALS = 9
 ZERO_STD = 1e-9  # a reviewer's standard deviation at or below this counts as zero
 MAX_LISTED = 10  # offending rows listed per problem in a validation error
@@ -58,6 +54,11 @@ def _list_rows(reviews: pd.DataFrame, positions: np.ndarray,
     return lines
 
 
+def _all_or(mask: np.ndarray) -> np.ndarray | slice:
+    """``mask``, or a slice taking everything when it is all True (indexing without a copy)."""
+    return slice(None) if mask.all() else mask
+
+
 def _validate(reviews: pd.DataFrame, rubric: Rubric) -> _Table:
     """Check ``reviews`` against ``rubric``; raise one ValueError listing every problem."""
     if not isinstance(reviews, pd.DataFrame):
@@ -80,8 +81,13 @@ def _validate(reviews: pd.DataFrame, rubric: Rubric) -> _Table:
     def problem(title: str, positions: np.ndarray, lines: list[str]) -> None:
         problems.append([f"- {title} ({len(positions)}):", *lines])
 
-    id_ok = (note.notna() & reviewer.notna()).to_numpy()
-    crit_na = crit.isna().to_numpy()
+    # A review is a (note, reviewer) pair; reviews are numbered in note, reviewer order.
+    note_code, note_ids = pd.factorize(note, sort=True)  # code -1: missing
+    reviewer_code, reviewer_ids = pd.factorize(reviewer, sort=True)
+    crit_code = pd.Index(codes).get_indexer(crit)  # -1: missing or not in the rubric
+    id_ok = (note_code >= 0) & (reviewer_code >= 0)
+    known = crit_code >= 0
+    crit_na = np.zeros(len(reviews), dtype=bool) if known.all() else crit.isna().to_numpy()
     no_key = ~id_ok | crit_na
     if no_key.any():
         pos = np.flatnonzero(no_key)
@@ -92,7 +98,7 @@ def _validate(reviews: pd.DataFrame, rubric: Rubric) -> _Table:
         values = np.full(len(raw), np.nan)
         not_number = ~value_na
     else:
-        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64")
         not_number = np.isnan(values) & ~value_na
     if value_na.any():
         pos = np.flatnonzero(value_na)
@@ -101,8 +107,6 @@ def _validate(reviews: pd.DataFrame, rubric: Rubric) -> _Table:
         pos = np.flatnonzero(not_number)
         problem("rows whose value is not a number", pos, _list_rows(reviews, pos))
 
-    crit_code = pd.Index(codes).get_indexer(crit)
-    known = crit_code >= 0
     unknown = ~known & ~crit_na
     if unknown.any():
         pos = np.flatnonzero(unknown)
@@ -118,21 +122,20 @@ def _validate(reviews: pd.DataFrame, rubric: Rubric) -> _Table:
                            lambda p: f" (scale {_fmt(rubric.criteria[crit_code[p]].scale_min)}"
                                      f" to {_fmt(rubric.criteria[crit_code[p]].scale_max)})"))
 
-    # A review is a (note, reviewer) pair; number them in note, reviewer order.
-    note_code, note_ids = pd.factorize(note, sort=True)
-    reviewer_code, reviewer_ids = pd.factorize(reviewer, sort=True)
-    pair = note_code[id_ok].astype("int64") * len(reviewer_ids) + reviewer_code[id_ok]
+    n_crit, n_rev = len(codes), len(reviewer_ids)
+    with_ids = _all_or(id_ok)
+    pair = note_code[with_ids].astype(np.int64, copy=False) * n_rev + reviewer_code[with_ids]
     review_sub, review_keys = pd.factorize(pair, sort=True)
-    review = np.full(len(reviews), -1, dtype="int64")
-    review[id_ok] = review_sub
-    n_reviews, n_crit = len(review_keys), len(codes)
+    n_reviews = len(review_keys)
+    review = np.full(len(reviews), -1, dtype=np.int64)
+    review[with_ids] = review_sub
 
-    counted = id_ok & known
-    cell = review[counted] * n_crit + crit_code[counted]
+    counted = _all_or(id_ok & known)
+    cell = review[counted] * n_crit + crit_code[counted]  # (review, criterion), flattened
     per_cell = np.bincount(cell, minlength=n_reviews * n_crit)
-    repeated = np.zeros(len(reviews), dtype=bool)
-    repeated[counted] = per_cell[cell] > 1
-    if repeated.any():
+    if per_cell.max(initial=0) > 1:
+        repeated = np.zeros(len(reviews), dtype=bool)
+        repeated[counted] = per_cell[cell] > 1
         pos = np.flatnonzero(repeated)
         pos = pos[np.argsort(review[pos] * n_crit + crit_code[pos], kind="stable")]
         problem("rows repeating a (note_id, reviewer_id, criterion)", pos,
@@ -144,8 +147,8 @@ def _validate(reviews: pd.DataFrame, rubric: Rubric) -> _Table:
         lines = []
         for r in incomplete[:MAX_LISTED]:
             lacking = ", ".join(repr(codes[c]) for c in empty_crit[empty_review == r])
-            lines.append(f"  note_id={_fmt(note_ids[review_keys[r] // len(reviewer_ids)])}, "
-                         f"reviewer_id={_fmt(reviewer_ids[review_keys[r] % len(reviewer_ids)])}"
+            lines.append(f"  note_id={_fmt(note_ids[review_keys[r] // n_rev])}, "
+                         f"reviewer_id={_fmt(reviewer_ids[review_keys[r] % n_rev])}"
                          f": no {lacking}")
         if len(incomplete) > MAX_LISTED:
             lines.append(f"  ... and {len(incomplete) - MAX_LISTED} more")
@@ -155,10 +158,11 @@ def _validate(reviews: pd.DataFrame, rubric: Rubric) -> _Table:
         body = "\n".join(line for p in problems for line in p)
         raise ValueError(f"invalid reviews, {len(problems)} problem(s):\n{body}")
 
-    table = np.empty((n_reviews, n_crit))
-    table[review, crit_code] = values
-    return _Table(note_ids, reviewer_ids, review_keys // len(reviewer_ids),
-                  review_keys % len(reviewer_ids), table)
+    # Valid now: every row counted, and each (review, criterion) cell filled exactly once.
+    table = np.empty(n_reviews * n_crit)
+    table[cell] = values
+    return _Table(note_ids, reviewer_ids, review_keys // n_rev, review_keys % n_rev,
+                  table.reshape(n_reviews, n_crit))
 
 
 def _weighted_scores(table: _Table, rubric: Rubric) -> np.ndarray:
