@@ -77,8 +77,12 @@ def seed_command() -> None:
 def serve_command(host: str, port: int, debug: bool) -> None:
     """The development server. In production, use gunicorn (see README)."""
     from flask import current_app
+    from werkzeug.serving import run_simple
 
-    current_app.run(host=host, port=port, debug=debug, use_reloader=False)
+    # Flask's app.run() refuses to start from within a Flask CLI command; serve directly.
+    app = current_app._get_current_object()
+    app.debug = debug
+    run_simple(host, port, app, use_reloader=False, use_debugger=debug, threaded=True)
 
 
 @main.group("user")
