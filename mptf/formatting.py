@@ -42,10 +42,17 @@ def timestamp(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC"
 
 
-def score(value: float | None) -> str:
-    if value is None:
+def score(value: float | None, decimals: int = 1) -> str:
+    """A score with one decimal; '—' for none (None or NaN: a note with no reviews)."""
+    if value is None or value != value:
         return "—"
-    return f"{value:.1f}"
+    return f"{value:.{decimals}f}"
+
+
+def whole(value: float | int | None) -> str:
+    if value is None or value != value:
+        return "—"
+    return str(int(value))
 
 
 def register(app: Flask) -> None:
@@ -54,3 +61,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(day)
     app.add_template_filter(timestamp)
     app.add_template_filter(score)
+    app.add_template_filter(whole)

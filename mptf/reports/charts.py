@@ -1,0 +1,70 @@
+"""Charts as SVG with matplotlib: the same data gives the same bytes (fixed hash salt, no
+date in the metadata, text kept as text)."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+PALETTE = ["#005a9c", "#4a90c2", "#8cbfe0", "#f2a900", "#7a5195", "#2e8b57", "#c0392b"]
+
+plt.rcParams.update({
+    "svg.hashsalt": "mptf",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#555555",
+    "axes.titleweight": "bold",
+    "axes.titlesize": 10,
+})
+
+
+def svg(fig) -> str:
+    """The figure as SVG text (no XML prolog, so it can sit inside HTML)."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _usd_millions(value: float, _pos: int) -> str:
+    return f"{value / 100 / 1_000_000:,.1f} M"
+
+
+def bars(labels: list[str], series: dict[str, list[int]], *, title: str = "",
+         money: bool = True, horizontal: bool = True, size=(7.0, 3.2)) -> str:
+    """Grouped bars: ``series`` maps a legend label to one value per label (cents if money)."""
+    fig, ax = plt.subplots(figsize=size)
+    n = max(len(series), 1)
+    height = 0.8 / n
+    positions = range(len(labels))
+    for i, (name, values) in enumerate(series.items()):
+        offsets = [p + (i - (n - 1) / 2) * height for p in positions]
+        if horizontal:
+            ax.barh(offsets, values, height=height, label=name, color=PALETTE[i % len(PALETTE)])
+        else:
+            ax.bar(offsets, values, width=height, label=name, color=PALETTE[i % len(PALETTE)])
+    if horizontal:
+        ax.set_yticks(list(positions), labels)
+        ax.invert_yaxis()
+        if money:
+            ax.xaxis.set_major_formatter(FuncFormatter(_usd_millions))
+            ax.set_xlabel("USD")
+    else:
+        ax.set_xticks(list(positions), labels, rotation=0)
+        if money:
+            ax.yaxis.set_major_formatter(FuncFormatter(_usd_millions))
+            ax.set_ylabel("USD")
+    if title:
+        ax.set_title(title, loc="left")
+    if len(series) > 1:
+        ax.legend(frameon=False, fontsize=8)
+    return svg(fig)
