@@ -1,3 +1,335 @@
-from flask import Blueprint
+"""Review rounds: the secretariat prepares, opens and closes them; reviewers score."""
+
+from __future__ import annotations
+
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+
+from mptf.extensions import db
+from mptf.models import ConceptNote, ReviewRound
+from mptf.navigation import NavItem, add
+from mptf.review import services
+from mptf.review.forms import (
+    ActionForm,
+    ConflictForm,
+    ReminderForm,
+    RoundForm,
+    rubric_form,
+    rubric_records,
+    scoring_form,
+    scoring_values,
+)
+from mptf.services.errors import NotFound, ServiceError
+from mptf.services.policy import roles_required
+from mptf.services.unit_of_work import commit
 
 bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
+
+ROUND_ROLES = ("secretariat", "reviewer", "chair", "fund_office")
+add(NavItem("Review rounds", "review.index", ROUND_ROLES, 30))
+
+
+def _round(round_id: int) -> ReviewRound:
+    try:
+        return services.round_for(current_user, round_id)
+    except NotFound:
+        abort(404)
+
+
+def _pipeline_choices():
+    from mptf.forms_util import choices
+
+    notes = db.session.scalars(db.select(ConceptNote).where(ConceptNote.status == "pipeline")
+                               .order_by(ConceptNote.reference)).all()
+    return choices((n.id, f"{n.reference} · {n.country.name} · {n.title}") for n in notes)
+
+
+@bp.route("/")
+@roles_required(*ROUND_ROLES)
+def index():
+    rounds = db.session.scalars(services.visible_rounds(current_user)).all()
+    return render_template("review/index.html", rounds=rounds, labels=services.STATUS_LABELS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("secretariat")
+def new():
+    form = RoundForm()
+    form.note_ids.choices = _pipeline_choices()
+    if form.validate_on_submit():
+        try:
+            round_ = services.create_round(current_user, _round_input(form))
+            commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            _field_errors(form, exc)
+        else:
+            flash(f"Round '{round_.name}' created with the fund's rubric; adjust it before "
+                  "opening the round.", "success")
+            return redirect(url_for("review.show", round_id=round_.id))
+    return render_template("review/edit.html", form=form, round_=None), \
+        400 if request.method == "POST" else 200
+
+
+def _round_input(form) -> services.RoundInput:
+    return services.RoundInput(
+        name=form.name.data, opens_on=form.opens_on.data, closes_on=form.closes_on.data,
+        quorum=form.quorum.data, disagreement_threshold=float(form.disagreement_threshold.data),
+        calibrate=bool(form.calibrate.data), note_ids=form.note_ids.data or [])
+
+
+def _field_errors(form, exc: ServiceError) -> None:
+    flash(exc.message, "error")
+    for name, problems in exc.fields.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + problems
+
+
+@bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
+@roles_required("secretariat")
+def edit(round_id: int):
+    round_ = _round(round_id)
+    if round_.status != "draft":
+        flash("Only a round in preparation can be changed.", "warning")
+        return redirect(url_for("review.show", round_id=round_.id))
+    form = RoundForm(obj=round_ if request.method == "GET" else None)
+    form.note_ids.choices = _pipeline_choices()
+    if request.method == "GET":
+        form.note_ids.data = [rn.note_id for rn in round_.round_notes]
+    if form.validate_on_submit():
+        try:
+            services.update_settings(current_user, round_, _round_input(form))
+            commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            _field_errors(form, exc)
+        else:
+            flash("Round saved.", "success")
+            return redirect(url_for("review.show", round_id=round_.id))
+    return render_template("review/edit.html", form=form, round_=round_), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:round_id>/rubric", methods=["GET", "POST"])
+@roles_required("secretariat")
+def rubric(round_id: int):
+    round_ = _round(round_id)
+    form = rubric_form(round_)
+    if form.validate_on_submit():
+        try:
+            services.set_criteria(current_user, round_, rubric_records(form))
+            commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash("Rubric saved.", "success")
+            return redirect(url_for("review.show", round_id=round_.id))
+    return render_template("review/rubric.html", form=form, round_=round_), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:round_id>")
+@roles_required(*ROUND_ROLES)
+def show(round_id: int):
+    round_ = _round(round_id)
+    context = {"round_": round_, "labels": services.STATUS_LABELS, "action": ActionForm()}
+    if current_user.role == "reviewer":
+        context["mine"] = services.my_assignments(current_user, round_)
+    if current_user.role == "secretariat" and round_.status == "open":
+        context["progress"] = services.progress(round_)
+        context["reminder"] = ReminderForm()
+    if round_.status == "closed":
+        context["results"] = services.results_frame(round_)
+    return render_template("review/show.html", **context)
+
+
+@bp.route("/<int:round_id>/open", methods=["POST"])
+@roles_required("secretariat")
+def open_(round_id: int):
+    round_ = _round(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.open_round(current_user, round_)
+        commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash("The round is open: the rubric, the notes and the reviewers are frozen.",
+              "success")
+    return redirect(url_for("review.show", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/close", methods=["POST"])
+@roles_required("secretariat")
+def close(round_id: int):
+    round_ = _round(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.close_round(current_user, round_)
+        commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash("The round is closed and its results computed.", "success")
+    return redirect(url_for("review.show", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/remind/<int:membership_id>", methods=["POST"])
+@roles_required("secretariat")
+def remind(round_id: int, membership_id: int):
+    round_ = _round(round_id)
+    form = ReminderForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.send_reminder(current_user, round_, membership_id, form.message.data)
+        commit()
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Reminder recorded.", "success")
+    return redirect(url_for("review.show", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/notes/<int:note_id>", methods=["GET", "POST"])
+@roles_required("reviewer")
+def score(round_id: int, note_id: int):
+    round_ = _round(round_id)
+    try:
+        assignment = services.assignment_for(current_user, round_, note_id)
+    except NotFound:
+        abort(404)
+    review = db.session.scalar(db.select(services.Review).where(
+        services.Review.round_id == round_.id, services.Review.note_id == note_id,
+        services.Review.membership_id == assignment.membership_id))
+    form = scoring_form(round_, review if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            values, comments = scoring_values(form, round_)
+            try:
+                services.save_review(current_user, round_, note_id, values, comments,
+                                     form.overall.data, submit=bool(form.submit.data))
+                commit()
+            except ServiceError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                for code, problems in exc.fields.items():
+                    name = f"score_{code}"
+                    if name in form:
+                        form[name].errors = list(form[name].errors) + problems
+                status = exc.status
+            else:
+                flash("Review submitted." if form.submit.data else "Draft saved.", "success")
+                return redirect(url_for("review.show", round_id=round_.id))
+        else:
+            status = 400
+    return render_template("review/score.html", round_=round_, note=assignment.note, form=form,
+                           review=review, conflict=ConflictForm(), action=ActionForm()), status
+
+
+@bp.route("/<int:round_id>/notes/<int:note_id>/reopen", methods=["POST"])
+@roles_required("reviewer")
+def reopen(round_id: int, note_id: int):
+    round_ = _round(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.reopen_review(current_user, round_, note_id)
+        commit()
+    except NotFound:
+        abort(404)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Review reopened: change it and submit it again before the round closes.",
+              "success")
+    return redirect(url_for("review.score", round_id=round_id, note_id=note_id))
+
+
+@bp.route("/<int:round_id>/notes/<int:note_id>/conflict", methods=["POST"])
+@roles_required("reviewer")
+def conflict(round_id: int, note_id: int):
+    round_ = _round(round_id)
+    form = ConflictForm()
+    if not form.validate_on_submit():
+        flash("Give the reason for the conflict of interest.", "error")
+        return redirect(url_for("review.score", round_id=round_id, note_id=note_id))
+    try:
+        services.declare_conflict(current_user, round_, note_id, form.reason.data)
+        commit()
+    except NotFound:
+        abort(404)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("review.score", round_id=round_id, note_id=note_id))
+    flash("Conflict declared: you are recused from this note.", "success")
+    return redirect(url_for("review.show", round_id=round_id))
+
+
+@bp.route("/<int:round_id>/results")
+@roles_required("secretariat", "chair", "fund_office", "reviewer")
+def results(round_id: int):
+    round_ = _round(round_id)
+    if round_.status != "closed":
+        flash("Results exist only once the round is closed.", "info")
+        return redirect(url_for("review.show", round_id=round_id))
+    individual = None
+    if current_user.role in ("secretariat", "chair"):
+        individual = services.reviewer_scores_frame(current_user, round_)
+    memberships = {}
+    if individual is not None and len(individual):
+        from mptf.models import Membership
+
+        memberships = {m.id: m for m in db.session.scalars(db.select(Membership).where(
+            Membership.id.in_(individual["reviewer_id"].unique().tolist())))}
+    return render_template("review/results.html", round_=round_,
+                           table=services.results_frame(round_),
+                           means=services.criterion_means_frame(round_),
+                           individual=individual, memberships=memberships,
+                           notes={rn.note_id: rn.note for rn in round_.round_notes})
+
+
+@bp.route("/<int:round_id>/results.<any(csv, xlsx):fmt>")
+@roles_required("secretariat", "chair", "fund_office", "reviewer")
+def export(round_id: int, fmt: str):
+    round_ = _round(round_id)
+    if round_.status != "closed":
+        abort(404)
+    frame = services.results_frame(round_)
+    name = f"round-{round_.id}-results"
+    if fmt == "csv":
+        return Response(frame.to_csv(index=False, float_format="%.2f"), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+    buffer = io.BytesIO()
+    with_means = services.criterion_means_frame(round_)
+    with pd_excel(buffer) as writer:
+        frame.to_excel(writer, index=False, sheet_name="Ranking")
+        if len(with_means):
+            with_means.to_excel(writer, sheet_name="Criterion means")
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"{name}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def pd_excel(buffer):
+    import pandas as pd
+
+    return pd.ExcelWriter(buffer, engine="openpyxl")
