@@ -409,7 +409,7 @@ def _flags(col: pd.Series, problems: _Problems) -> np.ndarray:
                     dtype=bool)
 
 
-def _labels(col: pd.Series, problems: _Problems) -> np.ndarray:
+def _labels(col: pd.Series, problems: _Problems) -> None:
     name = str(col.name)
     missing = col.isna().to_numpy()
     problems.flag(name, missing, "missing")
@@ -417,7 +417,6 @@ def _labels(col: pd.Series, problems: _Problems) -> np.ndarray:
     bad = np.array([not missing[k] and not (isinstance(v, str) and v.strip())
                     for k, v in enumerate(raw)], dtype=bool)
     problems.flag(name, bad, "must be a non-empty text")
-    return raw
 
 
 def _timestamps(col: pd.Series, problems: _Problems) -> np.ndarray:
@@ -433,7 +432,7 @@ def _timestamps(col: pd.Series, problems: _Problems) -> np.ndarray:
         problems.flag("submitted_at", times.isna().to_numpy() & ~missing,
                       "must be a date and time")
         times = times.dt.tz_localize(None)
-    values = times.to_numpy().astype("datetime64[ns]").view(np.int64)
+    values = times.to_numpy().view(np.int64)  # one time unit per column, so order is kept
     return np.where(times.isna().to_numpy(), 0, values)
 
 
@@ -628,7 +627,7 @@ class _Outcome:
 
 def _greedy(p: _Pipeline, limits: _Limits) -> _Outcome:
     ledger = _Ledger(p, limits)
-    status: list[str] = [r if r is not None else "" for r in p.reason]
+    status: list[str] = [reason or "" for reason in p.reason]
     eligible = [i for i in range(len(p)) if p.reason[i] is None]
     by_area: dict[int, list[int]] = defaultdict(list)
     for i in eligible:
@@ -680,7 +679,7 @@ def _optimal(p: _Pipeline, limits: _Limits, greedy: _Outcome,
                else limits.region_cap.get(key) if kind == "region" else None)
         if cap is not None and cents[ks].sum() > cap:
             rows.append((ks, r[ks].tolist(), -np.inf, cap / scale + half))
-    floors = {a: min(cents_, greedy.area_total.get(a, 0)) for a, cents_ in limits.floor.items()}
+    floors = {a: min(floor, greedy.area_total.get(a, 0)) for a, floor in limits.floor.items()}
     for area, floor in floors.items():
         if floor > 0:
             ks = members["area", area]
@@ -729,7 +728,7 @@ def _optimal(p: _Pipeline, limits: _Limits, greedy: _Outcome,
         if not ledger.funded[i] and ledger.blocker(i) is None:
             ledger.fund(i)
             added += 1
-    status = [r_ if r_ is not None else "" for r_ in p.reason]
+    status = [reason or "" for reason in p.reason]
     for i in eligible:
         status[i] = "funded" if ledger.funded[i] else ledger.blocker(i)
     outcome = _Outcome.of(ledger, status)
