@@ -26,7 +26,7 @@ serve: install
 ## Lint, then the whole suite (on PostgreSQL too when MPTF_TEST_DATABASE_URL is set).
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

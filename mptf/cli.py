@@ -130,9 +130,11 @@ def _add_domain_commands() -> None:
     from mptf.committee.cli import cli as committee_cli
     from mptf.pipeline.cli import cli as pipeline_cli
     from mptf.pipeline.cli import notes_cli
+    from mptf.reports.cli import cli as export_cli
     from mptf.review.cli import cli as review_cli
 
-    for group in (pipeline_cli, notes_cli, committee_cli, review_cli, allocation_cli):
+    for group in (pipeline_cli, notes_cli, committee_cli, review_cli, allocation_cli,
+                  export_cli):
         main.add_command(group)
 
 

@@ -55,6 +55,13 @@ def whole(value: float | int | None) -> str:
     return str(int(value))
 
 
+def svg_data_uri(svg: str) -> str:
+    """An SVG chart as a data: URL, so WeasyPrint draws it with its SVG renderer."""
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(usd)
     app.add_template_filter(usd_short)
@@ -62,3 +69,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(timestamp)
     app.add_template_filter(score)
     app.add_template_filter(whole)
+    app.add_template_filter(svg_data_uri)

@@ -28,6 +28,7 @@ def make_test_config(tmp_path) -> tuple[dict, str | None]:
         "SECRET_KEY": "test-secret-key",
         "LOGIN_MAX_FAILURES": 3,
         "LOGIN_LOCK_SECONDS": 600,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     if on_postgres():
         schema = f"t_{os.getpid()}_{next(_schemas)}"

@@ -1,0 +1,215 @@
+"""The Steering Committee's decision on a funding cycle (DESIGN.md §7). The secretariat
+drafts it; the chair issues it, which approves the cycle and seals the PDF in one
+transaction: an issued decision never changes, and its stored bytes are what is served."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from mptf.extensions import db
+from mptf.models import (
+    Decision,
+    DecisionAttendance,
+    FundingCycle,
+    IssuedDocument,
+    Membership,
+    User,
+)
+from mptf.models.base import utcnow
+from mptf.services.audit import record
+from mptf.services.errors import Conflict, NotAllowed, NotFound, ServiceError
+
+OUTCOME_LABELS = {"consensus": "Consensus",
+                  "no_consensus": "No consensus: escalated"}
+ESCALATION_LABELS = {
+    "principals": "The Coordinator works with the principals of the Network's Executive "
+                  "Committee to reach agreement",
+    "secretary_general": "Referred to the Secretary-General",
+}
+
+
+def decision_for_cycle(cycle: FundingCycle) -> Decision | None:
+    return db.session.scalar(select(Decision).where(Decision.cycle_id == cycle.id))
+
+
+def decision_for(user: User, decision_id: int) -> Decision:
+    decision = db.session.get(Decision, decision_id)
+    if decision is None or (decision.status != "issued" and user.role not in (
+            "secretariat", "chair")):
+        raise NotFound("There is no such decision.")
+    return decision
+
+
+def next_reference(year: int) -> str:
+    from mptf.pipeline.services import fund_config
+
+    prefix = f"{fund_config().reference_prefix}-SC-{year}-"
+    count = db.session.scalar(select(func.count()).select_from(Decision).where(
+        Decision.reference.like(prefix + "%")))
+    return f"{prefix}{count + 1:02d}"
+
+
+@dataclass
+class DraftInput:
+    meeting_date: date | None
+    place: str
+    virtual: bool
+    present_ids: list[int]
+    outcome_mode: str | None
+    escalation_step: str | None
+    text: str
+    other_decisions: str
+    conditions: dict[int, str]
+
+
+def members_on(day: date) -> list[Membership]:
+    from mptf.committee.services import sitting_on
+
+    return sitting_on(day)
+
+
+def save_draft(actor: User, cycle: FundingCycle, data: DraftInput) -> Decision:
+    """Create or update the cycle's draft decision."""
+    from mptf.allocation.cycles import latest_run
+
+    if actor.role not in ("secretariat", "chair"):
+        raise NotAllowed("Only the secretariat and the chair draft decisions.")
+    decision = decision_for_cycle(cycle)
+    if decision is not None and decision.status == "issued":
+        raise Conflict("The decision is issued and can no longer change.")
+    if cycle.status != "draft":
+        raise ServiceError("The cycle is approved already.", status=409, code="state")
+    run = latest_run(cycle)
+    if run is None:
+        raise ServiceError("Run the cycle's allocation before drafting its decision.")
+    problems: dict[str, list[str]] = {}
+    if data.outcome_mode not in (None, "", *OUTCOME_LABELS):
+        problems["outcome_mode"] = ["Choose consensus or no consensus."]
+    if data.outcome_mode == "no_consensus" and data.escalation_step not in ESCALATION_LABELS:
+        problems["escalation_step"] = ["Without consensus, say which escalation step was taken."]
+    if data.outcome_mode == "consensus" and data.escalation_step:
+        problems["escalation_step"] = ["A consensus decision has no escalation step."]
+    funded = {line.note_id for line in run.lines if line.status == "funded"}
+    unknown = sorted(set(data.conditions) - funded)
+    if unknown:
+        problems["conditions"] = [f"Conditions only apply to funded notes; not: {unknown}."]
+    seated = {m.id for m in members_on(data.meeting_date)} if data.meeting_date else set()
+    strangers = sorted(set(data.present_ids) - seated)
+    if strangers:
+        problems["present_ids"] = ["Only members seated on the meeting date can be present."]
+    if problems:
+        raise ServiceError("The decision cannot be saved: correct the fields marked.",
+                           fields=problems)
+    created = decision is None
+    if created:
+        decision = Decision(cycle=cycle, reference=next_reference(
+            (data.meeting_date or utcnow().date()).year), status="draft",
+            drafted_by_id=actor.id)
+        db.session.add(decision)
+    decision.run = run
+    decision.meeting_date = data.meeting_date
+    decision.place = (data.place or "").strip()
+    decision.virtual = data.virtual
+    decision.outcome_mode = data.outcome_mode or None
+    decision.escalation_step = data.escalation_step or None
+    decision.text = (data.text or "").strip()
+    decision.other_decisions = (data.other_decisions or "").strip()
+    decision.conditions = {str(k): v.strip() for k, v in data.conditions.items() if v.strip()}
+    decision.attendance.clear()
+    db.session.flush()
+    for membership_id in sorted(seated):
+        decision.attendance.append(DecisionAttendance(
+            membership_id=membership_id, present=membership_id in set(data.present_ids)))
+    db.session.flush()
+    record(actor, "decision_drafted" if created else "decision_redrafted", decision,
+           after={"cycle": cycle.id, "run": run.id, "outcome": decision.outcome_mode,
+                  "present": sorted(data.present_ids)})
+    return decision
+
+
+def quorum(decision: Decision) -> tuple[bool, list[str]]:
+    """The meeting's quorum from the attendance, by the committee's rule."""
+    from mptf.committee.services import quorum_met
+
+    present = [a.membership_id for a in decision.attendance if a.present]
+    memberships = list(db.session.scalars(select(Membership).where(Membership.id.in_(present))))
+    return quorum_met(memberships, decision.meeting_date)
+
+
+def issue(actor: User, decision: Decision) -> Decision:
+    """Approve the cycle and seal the decision's PDF, in the caller's one transaction."""
+    from mptf.allocation.cycles import approve
+    from mptf.reports import documents
+
+    if actor.role != "chair":
+        raise NotAllowed("Only the chair issues the committee's decision.")
+    decision = db.session.scalar(select(Decision).where(Decision.id == decision.id)
+                                 .with_for_update().execution_options(populate_existing=True))
+    if decision.status == "issued":
+        raise Conflict(f"{decision.reference} is issued already; it cannot be issued again.")
+    problems = []
+    if decision.meeting_date is None:
+        problems.append("the meeting date")
+    if decision.outcome_mode is None:
+        problems.append("the outcome (consensus or not)")
+    if problems:
+        raise ServiceError(f"Complete the draft first: {', '.join(problems)}.")
+    met, reasons = quorum(decision)
+    if not met:
+        raise ServiceError("The meeting had no quorum: " + " ".join(reasons) +
+                           " A decision needs a quorum.")
+    conditions = {int(k): v for k, v in (decision.conditions or {}).items()}
+    approve(actor, decision.cycle, decision.run, conditions=conditions)
+    issued_at = utcnow().replace(microsecond=0)
+    decision.issued_at = issued_at
+    decision.issued_by = actor
+    db.session.flush()
+    pdf = documents.decision_pdf(decision)
+    decision.pdf = pdf
+    decision.pdf_sha256 = documents.sha256(pdf)
+    decision.status = "issued"
+    db.session.flush()
+    record(actor, "decision_issued", decision, after={
+        "reference": decision.reference, "sha256": decision.pdf_sha256,
+        "issued_at": issued_at})
+    return decision
+
+
+def store_document(kind: str, reference: str, title: str, data: bytes, *,
+                   decision: Decision | None = None, note_id: int | None = None,
+                   issued_at=None) -> IssuedDocument:
+    """Keep a sealed document (a letter) once; a second call returns the stored one."""
+    from mptf.reports.pdf import sha256
+
+    existing = db.session.scalar(select(IssuedDocument).where(
+        IssuedDocument.reference == reference))
+    if existing is not None:
+        return existing
+    document = IssuedDocument(kind=kind, reference=reference, title=title, data=data,
+                              sha256=sha256(data), decision_id=decision.id if decision else None,
+                              note_id=note_id, issued_at=issued_at or utcnow())
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def verify(digest: str) -> dict | None:
+    """What an SHA-256 belongs to: an issued decision or a stored document; None if nothing."""
+    digest = (digest or "").strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ServiceError("An SHA-256 is 64 hexadecimal characters.",
+                           fields={"sha256": ["64 hexadecimal characters."]})
+    decision = db.session.scalar(select(Decision).where(Decision.pdf_sha256 == digest))
+    if decision is not None:
+        return {"kind": "Steering Committee decision", "reference": decision.reference,
+                "title": f"Decision on {decision.cycle.name}", "issued_at": decision.issued_at,
+                "decision_id": decision.id}
+    document = db.session.scalar(select(IssuedDocument).where(IssuedDocument.sha256 == digest))
+    if document is not None:
+        return {"kind": document.kind.replace("_", " ").capitalize(),
+                "reference": document.reference, "title": document.title,
+                "issued_at": document.issued_at, "decision_id": document.decision_id}
+    return None

@@ -1,0 +1,242 @@
+"""The cycle decision: issued once, sealed, served as stored, reproducible, exact to the cent,
+reconciled with the fund's balance; letters, reports, verification and the CLI."""
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from mptf.cli import main
+from mptf.extensions import db
+from mptf.models import Allocation, ConceptNote, FundingCycle, TransferLine
+from mptf.reports import decisions, documents
+from mptf.services.errors import Conflict, ServiceError
+from tests.mptf.reports.conftest import MEETING, the_chair
+
+FUNDED = [0, 1, 4]
+DEFERRED = {2: "Country limit reached", 3: "Country limit reached",
+            5: "Insufficient funds", 6: "Insufficient funds", 7: "Insufficient funds"}
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def money(cents: int) -> str:
+    whole, part = divmod(cents, 100)
+    return f"{whole:,}.{part:02d}"
+
+
+@pytest.fixture
+def issued(draft):
+    decisions.issue(the_chair(), draft)
+    db.session.commit()
+    return draft
+
+
+def test_issuing_approves_the_cycle_and_seals_the_pdf(issued, pipeline_notes):
+    cycle = db.session.get(FundingCycle, issued.cycle_id)
+    assert cycle.status == "approved" and issued.status == "issued"
+    allocations = db.session.scalars(db.select(Allocation).order_by(Allocation.rank)).all()
+    assert [a.note_id for a in allocations] == [pipeline_notes[i].id for i in FUNDED]
+    assert all(a.amount_cents == 107_000_000 for a in allocations)
+    for a in allocations:
+        assert sum(t.direct_cents + t.indirect_cents for t in a.transfers) == a.amount_cents
+    statuses = {n.id: n.status for n in db.session.scalars(db.select(ConceptNote))}
+    assert [statuses[pipeline_notes[i].id] for i in range(8)] == [
+        "selected", "selected", "pipeline", "pipeline", "selected", "pipeline", "pipeline",
+        "pipeline"]
+    assert issued.pdf_sha256 == documents.sha256(issued.pdf)
+
+
+def test_an_issued_decision_cannot_change_or_be_issued_again(issued, committee, teams):
+    with pytest.raises(Conflict, match="issued"):
+        decisions.issue(the_chair(), issued)
+    with pytest.raises(Conflict, match="can no longer change"):
+        decisions.save_draft(teams["sec"], issued.cycle, decisions.DraftInput(
+            meeting_date=MEETING, place="x", virtual=True, present_ids=[],
+            outcome_mode="consensus", escalation_step=None, text="", other_decisions="",
+            conditions={}))
+
+
+def test_stored_bytes_are_served_and_rerendering_gives_the_same_bytes(client, issued):
+    response = client.get(f"/reports/decisions/{issued.id}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data == issued.pdf
+    assert documents.decision_pdf(issued) == issued.pdf
+    meta = PdfReader(io.BytesIO(issued.pdf)).metadata
+    assert meta.title == f"Steering Committee decision {issued.reference}"
+    assert meta.creation_date.replace(tzinfo=None) == issued.issued_at
+
+
+def section(text: str, start: str, end: str) -> str:
+    flat = " ".join(text.split())
+    return flat[flat.index(start):flat.index(end, flat.index(start))]
+
+
+def row_of(text: str, reference: str) -> str:
+    """The text of a table row: from the reference to the next reference."""
+    start = text.index(reference)
+    following = re.search(r"MIG-\d{4}-\d{4}", text[start + len(reference):])
+    return text[start:start + len(reference) + (following.start() if following else 200)]
+
+
+def test_amounts_in_the_pdf_equal_the_allocations_to_the_cent(issued, pipeline_notes):
+    text = pdf_text(issued.pdf)
+    approved = section(text, "Approved allocations", "Transfer instructions")
+    transfers = section(text, "Transfer instructions", "Totals per PUNO")
+    for a in db.session.scalars(db.select(Allocation)):
+        assert money(a.amount_cents) in row_of(approved, a.note.reference)
+        for t in a.transfers:
+            assert f"{a.note.reference} {t.organisation.acronym} {money(t.direct_cents)} " \
+                   f"{money(t.indirect_cents)} {money(t.total_cents)}" in transfers
+    total = sum(a.amount_cents for a in db.session.scalars(db.select(Allocation)))
+    assert total == 321_000_000
+    assert f"Total {money(total)}" in approved
+    deferred = section(text, "Notes deferred to the pipeline", "For the Steering Committee")
+    for index, reason in DEFERRED.items():
+        assert reason in row_of(deferred, pipeline_notes[index].reference)
+
+
+def test_totals_reconcile_with_the_fund_balance(issued):
+    from mptf.allocation.services import available_funds
+
+    unearmarked, earmarked = available_funds()
+    # 3,500,000.00 deposited, 1 % fee = 35,000.00, net 3,465,000.00, allocated 3,210,000.00
+    assert unearmarked + sum(earmarked.values()) == 346_500_000 - 321_000_000
+    tables = documents.decision_tables(issued)
+    assert int(tables["approved"]["Amount"].sum()) == 321_000_000
+    assert int(tables["puno_totals"]["Total"].sum()) == 321_000_000
+    assert int(tables["by_area"]["Allocated"].sum()) == 321_000_000
+
+
+def test_csv_and_xlsx_twins_carry_the_pdfs_numbers(client, auth, issued):
+    import pandas as pd
+
+    auth.login("sec@example.org")
+    csv = pd.read_csv(io.BytesIO(client.get(
+        f"/reports/decisions/{issued.id}/approved.csv").data), dtype=str)
+    text = pdf_text(issued.pdf)
+    for reference, amount in zip(csv["Reference"], csv["Amount"], strict=True):
+        assert reference in text and f"{int(float(amount)):,}" in text
+    xlsx = pd.read_excel(io.BytesIO(client.get(
+        f"/reports/decisions/{issued.id}/tables.xlsx").data), sheet_name=None)
+    assert set(xlsx) == {"approved", "transfers", "puno_totals", "by_area", "by_region",
+                         "deferred"}
+    assert round(xlsx["transfers"]["Total"].sum() * 100) == 321_000_000
+
+
+def test_letters_name_the_country_and_the_amounts(client, auth, issued, pipeline_notes):
+    auth.login("sec@example.org")
+    funded, deferred = pipeline_notes[4], pipeline_notes[5]
+    letter = client.get(f"/reports/decisions/{issued.id}/letters/{funded.id}.pdf")
+    text = pdf_text(letter.data)
+    assert "United Nations in Bangladesh" in text
+    assert "approved USD 1,070,000.00" in text
+    assert "IOM 600,000.00 42,000.00 642,000.00" in text
+    again = client.get(f"/reports/decisions/{issued.id}/letters/{funded.id}.pdf")
+    assert again.data == letter.data
+    refused = pdf_text(client.get(
+        f"/reports/decisions/{issued.id}/letters/{deferred.id}.pdf").data)
+    assert "Insufficient funds" in refused and "stays in the fund's rolling pipeline" in refused
+    auth.logout()
+    auth.login("kenya@example.org")
+    assert client.get(f"/reports/decisions/{issued.id}/letters/{funded.id}.pdf"
+                      ).status_code == 404
+    own = client.get(f"/reports/decisions/{issued.id}/letters/{pipeline_notes[0].id}.pdf")
+    assert own.status_code == 200 and "United Nations in Kenya" in pdf_text(own.data)
+
+
+def test_verify_by_upload_and_by_hash(client, issued):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/reports/verify")
+    genuine = client.post("/reports/verify", data={
+        "csrf_token": token, "file": (io.BytesIO(issued.pdf), "decision.pdf")},
+        content_type="multipart/form-data")
+    assert genuine.status_code == 200 and "Genuine." in genuine.get_data(as_text=True)
+    tampered = issued.pdf[:-10] + b"0" + issued.pdf[-9:]  # one byte changed
+    forged = client.post("/reports/verify", data={
+        "csrf_token": token, "file": (io.BytesIO(tampered), "decision.pdf")},
+        content_type="multipart/form-data")
+    assert forged.status_code == 404
+    assert "Not a document issued by the fund" in forged.get_data(as_text=True)
+    by_hash = client.post("/reports/verify", data={"csrf_token": token,
+                                                    "sha256": issued.pdf_sha256.upper()})
+    assert issued.reference in by_hash.get_data(as_text=True)
+    bad = client.post("/reports/verify", data={"csrf_token": token, "sha256": "xyz"})
+    assert bad.status_code == 400 and "64 hexadecimal" in bad.get_data(as_text=True)
+
+
+def test_issuing_needs_a_quorum_and_the_chair(draft, committee, teams):
+    with pytest.raises(ServiceError, match="Only the chair"):
+        decisions.issue(teams["sec"], draft)
+    decisions.save_draft(teams["sec"], draft.cycle, decisions.DraftInput(
+        meeting_date=MEETING, place="Geneva", virtual=False,
+        present_ids=[committee["IOM"].id], outcome_mode="consensus", escalation_step=None,
+        text="", other_decisions="", conditions={}))
+    with pytest.raises(ServiceError, match="no quorum"):
+        decisions.issue(the_chair(), draft)
+    assert draft.cycle.status == "draft"
+    assert db.session.scalars(db.select(Allocation)).all() == []
+
+
+def test_no_consensus_needs_an_escalation_step(draft, committee, teams):
+    with pytest.raises(ServiceError) as raised:
+        decisions.save_draft(teams["sec"], draft.cycle, decisions.DraftInput(
+            meeting_date=MEETING, place="", virtual=True,
+            present_ids=[m.id for m in committee.values()], outcome_mode="no_consensus",
+            escalation_step=None, text="", other_decisions="", conditions={}))
+    assert "escalation_step" in raised.value.fields
+
+
+def test_user_text_is_escaped_in_the_pdf_and_fetches_nothing(issued, pipeline_notes, caplog):
+    note = pipeline_notes[4]
+    payload = '<img src="http://127.0.0.1:9/x"> <link href="file:///etc/passwd">'
+    note.title = payload
+    letter = documents.letter_pdf(issued, note)
+    assert '<img src="http://127.0.0.1:9/x">' in pdf_text(letter)
+    assert not [r for r in caplog.records if "127.0.0.1:9" in r.getMessage()]
+
+
+def test_a_200_note_pipeline_report_renders(kenya_many):
+    data = documents.pipeline_report_pdf()
+    text = pdf_text(data)
+    assert "Unfunded demand" in text and "Kenya" in text
+    assert len(PdfReader(io.BytesIO(data)).pages) >= 1
+
+
+@pytest.fixture
+def kenya_many(seeded):
+    from tests import factories
+
+    team = factories.user("country_team", country="KEN", email="many@example.org")
+    for i in range(200):
+        note = factories.note(team, "pipeline", title=f"Note {i}",
+                              thematic_area_id=i % 5 + 1)
+        assert note.status == "pipeline"
+    db.session.commit()
+
+
+def test_the_cli_exports(runner, issued, tmp_path):
+    pdf = tmp_path / "decision.pdf"
+    result = runner.invoke(main, ["export", "decision", issued.cycle.name, "-o", str(pdf)])
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes() == issued.pdf
+    letters = runner.invoke(main, ["export", "letters", str(issued.cycle_id), "-o",
+                                   str(tmp_path / "letters")])
+    assert letters.exit_code == 0, letters.output
+    assert len(list((tmp_path / "letters").glob("*.pdf"))) == 8
+    report = runner.invoke(main, ["export", "pipeline", "-o", str(tmp_path / "p.pdf")])
+    assert report.exit_code == 0 and (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
+    missing = runner.invoke(main, ["export", "decision", "No such cycle", "-o", str(pdf)])
+    assert missing.exit_code == 2 and "No funding cycle" in missing.output
+
+
+def test_the_pdf_transfer_lines_sum_to_each_allocation(issued):
+    for a in db.session.scalars(db.select(Allocation)):
+        lines = db.session.scalars(db.select(TransferLine).where(
+            TransferLine.allocation_id == a.id)).all()
+        assert sum(t.total_cents for t in lines) == a.amount_cents
+        assert re.search(re.escape(a.note.reference), pdf_text(issued.pdf))
