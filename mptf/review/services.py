@@ -359,9 +359,9 @@ def declare_conflict(user: User, round_: ReviewRound, note_id: int, reason: str)
         ConflictDeclaration.membership_id == assignment.membership_id,
         ConflictDeclaration.note_id == note_id))
     if exists is None:
-        db.session.add(ConflictDeclaration(membership_id=assignment.membership_id,
-                                           note_id=note_id, reason=reason,
-                                           declared_by_id=user.id))
+        from mptf.committee.services import declare_conflict as declare
+
+        declare(user, assignment.membership, assignment.note, reason)
     review = db.session.scalar(select(Review).where(
         Review.round_id == round_.id, Review.note_id == note_id,
         Review.membership_id == assignment.membership_id))
