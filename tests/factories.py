@@ -107,3 +107,95 @@ def add_pdf(team_user: User, concept_note, name: str = "endorsement.pdf"):
     from mptf.pipeline import services
 
     return services.add_attachment(team_user, concept_note, name, MINIMAL_PDF)
+
+
+# --- the Steering Committee ----------------------------------------------------------------
+
+def seat(constituency: str, position: int = 1):
+    """A seat seeded by ``mptf seed`` (fund.yaml: chair 1, un_network 3, contributing_state 3,
+    cotd_state 3, stakeholder 2, ex_officio 1)."""
+    from mptf.models import Seat
+
+    return db.session.scalar(db.select(Seat).where(Seat.constituency == constituency,
+                                                   Seat.position == position))
+
+
+def mptf_office() -> Organisation:
+    """The MPTF Office, the ex officio party (kind 'other'), made once."""
+    office = db.session.scalar(db.select(Organisation).where(
+        Organisation.kind == "other", Organisation.acronym == "MPTF Office"))
+    if office is None:
+        office = Organisation(kind="other", acronym="MPTF Office",
+                              name="Multi-Partner Trust Fund Office")
+        db.session.add(office)
+        db.session.flush()
+    return office
+
+
+def membership(constituency: str, position: int, party_code: str, start, end=None,
+               representatives: list[tuple[User, bool]] | tuple = ()):
+    """A membership appointed through the committee service (as the command line would):
+    ``party_code`` is an acronym or ISO alpha-3 code; ``end`` defaults to a full term."""
+    from mptf.committee import services
+
+    the_seat = seat(constituency, position)
+    party = services.find_party(party_code, constituency)
+    return services.appoint(None, the_seat, party, start, end, representatives=representatives)
+
+
+# --- the fund's money ------------------------------------------------------------------------
+
+def fund_office() -> User:
+    """The first fund office account, made once."""
+    return db.session.scalar(db.select(User).where(User.role == "fund_office")) \
+        or user("fund_office")
+
+
+def contribution(donor: str | Organisation, dollars: str, day, earmark: int | None = None,
+                 reference: str | None = None):
+    """A contribution recorded through the service by the fund office. ``donor`` is a state's
+    ISO alpha-3 code or an organisation; ``dollars`` is typed as on the form ('1,250.50')."""
+    from mptf.allocation import services
+    from mptf.allocation.money import parse_usd
+
+    party = state(donor) if isinstance(donor, str) else donor
+    return services.record_contribution(fund_office(), services.ContributionInput(
+        reference=reference or f"DEP-{next(_n):05d}", donor_id=party.id, deposited_on=day,
+        amount_cents=parse_usd(dollars), earmark_area_id=earmark))
+
+
+def approved_cycle(name: str, approved_on):
+    """A funding cycle approved at noon (UTC) on ``approved_on``, written directly."""
+    from datetime import datetime, time
+
+    from mptf.models import FundingCycle
+
+    cycle = FundingCycle(name=name, status="approved",
+                         approved_at=datetime.combine(approved_on, time(12)))
+    db.session.add(cycle)
+    db.session.flush()
+    return cycle
+
+
+def bare_note(reference: str, iso3: str = "KEN", area: int = 4, status: str = "selected"):
+    """A concept note row with only what an allocation needs, written directly."""
+    from mptf.models import ConceptNote
+
+    made = ConceptNote(reference=reference, status=status, title=f"Programme {reference}",
+                       country=country(iso3), thematic_area_id=area)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def allocation(cycle, note, cents: int, from_earmarked: int = 0, rank: int = 1):
+    """An allocation row written directly; earmarked money is the note's own area's."""
+    from mptf.models import Allocation
+
+    made = Allocation(cycle=cycle, note=note, rank=rank, amount_cents=cents,
+                      from_earmarked_cents=from_earmarked,
+                      from_unearmarked_cents=cents - from_earmarked,
+                      earmark_area_id=note.thematic_area_id if from_earmarked else None)
+    db.session.add(made)
+    db.session.flush()
+    return made

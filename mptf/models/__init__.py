@@ -1,6 +1,13 @@
 """All models, imported here so that Alembic and the app see every table."""
 
-from mptf.models.accounts import ROLE_LABELS, ROLES, LoginThrottle, User
+from mptf.models.accounts import (
+    ROLE_LABELS,
+    ROLES,
+    ApiRateLimit,
+    ApiToken,
+    LoginThrottle,
+    User,
+)
 from mptf.models.audit import AuditEvent
 from mptf.models.committee import (
     CONSTITUENCIES,
@@ -55,7 +62,8 @@ from mptf.models.review import (
 
 __all__ = [
     "CONSTITUENCIES", "CONSTITUENCY_LABELS", "NOTE_STATUSES", "REGIONS", "ROLES", "ROLE_LABELS",
-    "VOTING_CONSTITUENCIES", "Allocation", "AllocationRun", "AllocationRunLine", "Assignment",
+    "VOTING_CONSTITUENCIES", "Allocation", "AllocationRun", "AllocationRunLine", "ApiRateLimit",
+    "ApiToken", "Assignment",
     "Attachment", "AuditEvent", "ConceptNote", "ConceptNoteVersion", "ConflictDeclaration",
     "Contribution", "Country", "CountryNetwork", "CountryNetworkMember", "Decision",
     "DecisionAttendance", "FundConfig", "FundingCycle", "GcmObjective", "GuidingPrinciple",

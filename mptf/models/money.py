@@ -41,6 +41,14 @@ class Contribution(db.Model):
         *non_negative("fee_cents", "net_cents"),
         db.CheckConstraint("amount_cents > 0", name="amount_positive"),
         db.CheckConstraint("net_cents + fee_cents = amount_cents", name="net_plus_fee"),
+        # USD 10^12 at most: anything larger is a typing error, and the fee's product below
+        # stays far inside a 64-bit integer.
+        db.CheckConstraint("amount_cents <= 100000000000000", name="amount_at_most_a_trillion"),
+        db.CheckConstraint("fee_rate_bp >= 0 AND fee_rate_bp <= 10000", name="fee_rate_range"),
+        # The fee rule, half up to the cent (docs/fund.md); all terms are non-negative, so
+        # integer division is the floor on SQLite and PostgreSQL alike.
+        db.CheckConstraint("fee_cents = (amount_cents * fee_rate_bp + 5000) / 10000",
+                           name="fee_rule"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +58,9 @@ class Contribution(db.Model):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     fee_cents: Mapped[int] = mapped_column(BigInteger)
     net_cents: Mapped[int] = mapped_column(BigInteger)
+    # The Administrative Agent's fee rate in force at deposit (FundConfig.aa_fee_rate_bp then),
+    # kept so that a correction recomputes the fee at the rate the deposit was charged.
+    fee_rate_bp: Mapped[int] = mapped_column(Integer, default=100)
     earmark_area_id: Mapped[int | None] = mapped_column(ForeignKey("thematic_areas.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -227,6 +238,8 @@ class Decision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("funding_cycles.id"))
+    # The saved run the decision approves; its funded lines become the allocations.
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("allocation_runs.id"))
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     meeting_date: Mapped[date | None] = mapped_column(Date)
@@ -236,6 +249,8 @@ class Decision(db.Model):
     escalation_step: Mapped[str | None] = mapped_column(String(30))
     text: Mapped[str] = mapped_column(Text, default="")
     other_decisions: Mapped[str] = mapped_column(Text, default="")
+    # Conditions the committee attaches to a note's funding: {note id (text): condition}.
+    conditions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -243,6 +258,7 @@ class Decision(db.Model):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     cycle: Mapped[FundingCycle] = relationship()
+    run: Mapped[AllocationRun | None] = relationship()
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
     attendance: Mapped[list[DecisionAttendance]] = relationship(
         back_populates="decision", cascade="all, delete-orphan")
@@ -259,6 +275,7 @@ class DecisionAttendance(db.Model):
     present: Mapped[bool] = mapped_column(Boolean, default=True)
 
     decision: Mapped[Decision] = relationship(back_populates="attendance")
+    membership: Mapped[Any] = relationship("Membership")
 
 
 class IssuedDocument(db.Model):

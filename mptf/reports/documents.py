@@ -123,8 +123,13 @@ def decision_tables(decision: Decision) -> dict[str, pd.DataFrame]:
     }
 
 
+def without_na(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values (a cap that does not exist) as None, for templates."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
 def _totals_table(totals: pd.DataFrame, label: str) -> pd.DataFrame:
-    out = totals.reset_index()
+    out = without_na(totals.reset_index())
     return pd.DataFrame({
         label: out.iloc[:, 0], "Notes": out["n_notes"], "Requested": out["requested"],
         "Funded notes": out["n_funded"], "Allocated": out["allocated"],
@@ -132,7 +137,7 @@ def _totals_table(totals: pd.DataFrame, label: str) -> pd.DataFrame:
         "Floor met": out["floor_met"], "Within cap": out["within_cap"]})
 
 
-MONEY_COLUMNS = {"Amount", "From earmarked", "Direct costs", "Indirect support costs", "Total",
+MONEY_COLUMNS = {"Amount", "From earmarked", "From unearmarked", "Direct costs", "Indirect support costs", "Total",
                  "Requested", "Allocated", "Floor", "Cap", "Funded", "Unfunded demand"}
 
 

@@ -1,0 +1,109 @@
+"""The fund over time as an SVG chart: cumulative net deposits and cumulative allocations.
+
+Drawn by matplotlib (Agg) with a fixed hash salt, no date in the metadata and text kept as
+text, so the same data gives the same bytes; then made safe to inline under the site's
+Content-Security-Policy (no <style> element, no style= attributes: each style declaration
+becomes the SVG presentation attribute of the same name)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from html import escape
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402  (after choosing the backend)
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from mptf.formatting import usd  # noqa: E402
+
+RC = {
+    "svg.hashsalt": "mptf-fund-balance",
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+DEPOSITS_COLOUR = "#005a9c"
+ALLOCATED_COLOUR = "#9a6700"
+
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
+_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+
+
+def _as_attributes(match: re.Match) -> str:
+    attributes = []
+    for declaration in match.group(1).split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip(), value.strip()
+        if name and value:
+            attributes.append(f' {name}="{escape(value)}"')
+    return "".join(attributes)
+
+
+def inline_safe(svg: str, title: str) -> str:
+    svg = _PROLOGUE.sub("", svg, count=1)
+    svg = _METADATA.sub("", svg)
+    svg = _STYLE_ELEMENT.sub("", svg)
+    svg = _STYLE_ATTRIBUTE.sub(_as_attributes, svg)
+    svg = svg.replace("<svg ", '<svg role="img" aria-labelledby="fund-chart-title" '
+                      'stroke-linejoin="round" stroke-linecap="butt" ', 1)
+    head, _, rest = svg.partition(">")
+    return f'{head}><title id="fund-chart-title">{escape(title)}</title>{rest}'
+
+
+def _millions(value: float, _pos: int) -> str:
+    return f"{value / 1_000_000:,.1f} M"
+
+
+def balance_chart(series: pd.DataFrame, until: date | None = None) -> str | None:
+    """The chart of ``balance.cumulative``'s table (day, net_deposits, allocated in cents),
+    or None when there is nothing to draw. Steps: each total holds until the next event, and
+    the last until ``until`` (the day the balance is shown for) when that is later."""
+    if series.empty:
+        return None
+    days = [pd.Timestamp(d).to_pydatetime() for d in series["day"]]
+    # Dollars for the axis only; the figures on the page come from the cents.
+    deposits = [int(c) / 100 for c in series["net_deposits"]]
+    allocated = [int(c) / 100 for c in series["allocated"]]
+    if until is not None and pd.Timestamp(until) > pd.Timestamp(days[-1]):
+        days.append(pd.Timestamp(until).to_pydatetime())
+        deposits.append(deposits[-1])
+        allocated.append(allocated[-1])
+    with plt.rc_context(RC):
+        fig, ax = plt.subplots(figsize=(8, 3.2))
+        ax.step(days, deposits, where="post", color=DEPOSITS_COLOUR, linewidth=1.8,
+                label="Net deposits (after the fee)")
+        ax.step(days, allocated, where="post", color=ALLOCATED_COLOUR, linewidth=1.8,
+                linestyle="--", label="Allocated by approved cycles")
+        ax.fill_between(days, allocated, deposits, step="post", color=DEPOSITS_COLOUR,
+                        alpha=0.08, linewidth=0)
+        ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+        ax.set_ylabel("USD (cumulative)")
+        ax.set_ylim(bottom=0)
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.grid(axis="y", color="#d5dbe3", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(frameon=False, loc="upper left")
+        fig.tight_layout()
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        plt.close(fig)
+    last = series.iloc[-1]
+    return inline_safe(buffer.getvalue(),
+                       "Cumulative net deposits and cumulative allocations over time; on "
+                       f"{pd.Timestamp(last['day']).date()} the fund had received "
+                       f"{usd(int(last['net_deposits']))} net and allocated "
+                       f"{usd(int(last['allocated']))}.")
