@@ -1,0 +1,58 @@
+"""An earlier funding cycle decided and its decision issued (PDF sealed and verifiable), and
+the current cycle run and drafted, ready for the chair to issue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from mptf.allocation import cycles
+from mptf.extensions import db
+from mptf.models import ReviewRound, User
+from mptf.models.base import utcnow
+from mptf.reports import decisions
+
+
+def _draft(secretariat: User, cycle, day, text: str):
+    present = [m.id for m in decisions.members_on(day)]
+    return decisions.save_draft(secretariat, cycle, decisions.DraftInput(
+        meeting_date=day, place="Geneva, Palais des Nations", virtual=False,
+        present_ids=present, outcome_mode="consensus", escalation_step=None, text=text,
+        other_decisions="The Committee thanks the contributing states.", conditions={}))
+
+
+def build() -> Iterator[str]:
+    secretariat = db.session.scalar(select(User).where(User.role == "secretariat"))
+    chair = db.session.scalar(select(User).where(User.role == "chair"))
+    closed = db.session.scalar(select(ReviewRound).where(ReviewRound.status == "closed")
+                               .order_by(ReviewRound.id))
+    if closed is None or chair is None:
+        yield "Demo decisions skipped: no closed review round."
+        return
+    today = utcnow().date()
+    earlier = cycles.create_cycle(secretariat, cycles.CycleInput(
+        name=f"Funding cycle {today.year}-1", decision_date=today - timedelta(days=30),
+        envelope_cents=600_000_000,
+        policy={"max_per_country": 1, "thematic_cap": {"1": 0.5}},
+        round_ids=[closed.id]))
+    cycles.save_run(secretariat, earlier)
+    decision = _draft(secretariat, earlier, today - timedelta(days=30),
+                      "The Committee approves the allocations below by consensus.")
+    if decisions.quorum(decision)[0]:
+        decisions.issue(chair, decision)
+        yield (f"Demo decision {decision.reference} issued: SHA-256 {decision.pdf_sha256}.")
+    else:
+        yield "Demo decision left as a draft: the demo committee has no quorum."
+    current = cycles.create_cycle(secretariat, cycles.CycleInput(
+        name=f"Funding cycle {today.year}-2", decision_date=today + timedelta(days=14),
+        envelope_cents=None,
+        policy={"max_per_country": 2, "thematic_floor": {"2": 0.15}, "champion_bonus": 2.0},
+        round_ids=[closed.id]))
+    run = cycles.save_run(secretariat, current)
+    _draft(secretariat, current, today, "Draft for the Committee's meeting.")
+    db.session.flush()
+    funded = sum(1 for line in run.lines if line.status == "funded")
+    yield (f"Demo cycle '{current.name}' run ({funded} notes funded) and its decision drafted, "
+           "ready for the chair to issue.")
