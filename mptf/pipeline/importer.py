@@ -174,9 +174,9 @@ def _note_from_row(actor: User, row: dict, lookups: _Lookups) -> ConceptNote:
     for marker in ("gender_marker", "human_rights_marker", "child_marker"):
         if data[marker] is not None and not 0 <= data[marker] <= 3:
             raise ServiceError("bad marker", fields={marker: ["a marker is 0, 1, 2 or 3"]})
-    note = ConceptNote(reference=services.next_reference(utcnow().year), status="draft",
-                       country_id=country.id, country=country, created_by_id=actor.id)
-    db.session.add(note)
+    note = ConceptNote(status="draft", country_id=country.id, country=country,
+                       created_by_id=actor.id)
+    services.add_with_reference(note)
     services._apply(note, data)
     db.session.flush()
     found = services.problems(note)

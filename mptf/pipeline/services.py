@@ -135,12 +135,34 @@ def next_reference(year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
+REFERENCE_ATTEMPTS = 20
+
+
+def add_with_reference(note: ConceptNote) -> None:
+    """Insert ``note`` with the next free reference. Two notes created at the same moment (two
+    country teams, or an import racing a draft) compute the same number; the loser's insert
+    fails on the unique reference inside a savepoint and takes the next one."""
+    from sqlalchemy.exc import IntegrityError
+
+    for _ in range(REFERENCE_ATTEMPTS):
+        note.reference = next_reference(utcnow().year)
+        savepoint = db.session.begin_nested()
+        db.session.add(note)
+        try:
+            savepoint.commit()
+        except IntegrityError:
+            savepoint.rollback()
+            continue
+        return
+    raise ServiceError("Could not number the note; please try again.", status=409,
+                       code="conflict")
+
+
 def create_draft(user: User, data: dict[str, Any]) -> ConceptNote:
     if user.role != "country_team" or user.country_id is None:
         raise NotAllowed("Only a country team drafts concept notes.")
-    note = ConceptNote(reference=next_reference(utcnow().year), status="draft",
-                       country_id=user.country_id, created_by_id=user.id)
-    db.session.add(note)
+    note = ConceptNote(status="draft", country_id=user.country_id, created_by_id=user.id)
+    add_with_reference(note)
     _apply(note, data)
     db.session.flush()
     record(user, "note_created", note, after={"reference": note.reference,

@@ -1,0 +1,186 @@
+"""Concurrency and durability on PostgreSQL: many reviewers at once, runs at once, notes
+numbered at once, and a process killed in the middle of issuing a decision."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from datetime import date
+
+import pytest
+
+from mptf.extensions import db
+from mptf.models import (
+    Allocation,
+    AllocationRun,
+    ConceptNote,
+    Decision,
+    FundingCycle,
+    Membership,
+    MembershipRepresentative,
+    Organisation,
+    Review,
+    Score,
+    Seat,
+)
+from tests import factories
+from tests.conftest import TEST_DATABASE_URL, Auth, csrf_token
+from tests.mptf.reports.conftest import chair, cycle, draft, scored  # noqa: F401
+from tests.mptf.review.conftest import committee, pipeline_notes, teams  # noqa: F401
+
+pytestmark = pytest.mark.postgres
+
+
+def run_at_once(jobs) -> list:
+    """Start every job at the same instant (a barrier), wait for all, return their results."""
+    barrier, results, errors = threading.Barrier(len(jobs)), [None] * len(jobs), []
+
+    def run(i, job):
+        barrier.wait()
+        try:
+            results[i] = job()
+        except Exception as exc:  # noqa: BLE001 - reported below, with the test failing
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, j)) for i, j in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    return results
+
+
+def test_twenty_reviewers_submitting_at_once(served_app, seeded):
+    from mptf.review import services as review
+
+    secretariat = factories.user("secretariat", email="sec@example.org")
+    team = factories.user("country_team", country="KEN", email="kenya@example.org")
+    note = factories.note(team, "pipeline")
+    states = db.session.scalars(db.select(Organisation).where(
+        Organisation.kind == "state", Organisation.acronym != "KEN")
+        .order_by(Organisation.acronym).limit(20)).all()
+    for position, state in enumerate(states, start=1):
+        seat = Seat(constituency="cotd_state", position=100 + position)
+        membership = Membership(seat=seat, organisation=state, start_date=date(2025, 1, 1),
+                                end_date=date(2027, 1, 1))
+        user = factories.user("reviewer", email=f"r{position}@example.org")
+        db.session.add_all([seat, membership, MembershipRepresentative(membership=membership,
+                                                                        user=user)])
+    round_ = review.create_round(secretariat, review.RoundInput(
+        name="Busy round", opens_on=date(2026, 3, 1), closes_on=None, note_ids=[note.id]))
+    review.open_round(secretariat, round_, date(2026, 3, 1))
+    db.session.commit()
+    codes = [c.code for c in round_.criteria]
+    path = f"/review/{round_.id}/notes/{note.id}"
+    posts = []
+    for position in range(1, 21):
+        client = served_app.test_client()
+        Auth(client).login(f"r{position}@example.org")
+        posts.append((client, {f"score_{c}": "4" for c in codes}
+                      | {"submit": "1", "csrf_token": csrf_token(client, path)}))
+    statuses = run_at_once([lambda c=c, d=d: c.post(path, data=d).status_code
+                            for c, d in posts])
+    assert statuses == [302] * 20
+    assert db.session.scalar(db.select(db.func.count()).select_from(Review)) == 20
+    assert db.session.scalar(db.select(db.func.count()).select_from(Score)) == 20 * len(codes)
+
+
+def test_notes_created_at_once_get_distinct_references(served_app, seeded):
+    """Country teams drafting while the secretariat imports: every note gets its own number."""
+    from mptf.pipeline import services
+
+    accounts = [factories.user("country_team", country=iso, email=f"{iso}@example.org")
+                for iso in ("KEN", "BGD", "RWA", "MEX", "PHL", "NGA")]
+    db.session.commit()
+    ids = [t.id for t in accounts]
+
+    def make_draft(user_id):
+        def job():
+            with served_app.app_context():
+                from mptf.models import User
+                from mptf.services.unit_of_work import commit
+
+                user = db.session.get(User, user_id)
+                note = services.create_draft(user, {"title": "Racing"})
+                commit()
+                return note.reference
+        return job
+
+    references = run_at_once([make_draft(i) for i in ids])
+    assert len(set(references)) == len(ids)
+    assert db.session.scalar(db.select(db.func.count()).select_from(ConceptNote)) == len(ids)
+
+
+def test_two_cycle_runs_at_once(served_app, request):
+    """Two runs of one cycle at the same moment: two complete runs, nothing mixed."""
+    cycle_id = _cycle_ready(request)
+    clients = []
+    for _ in range(2):
+        c = served_app.test_client()
+        Auth(c).login("sec@example.org")
+        clients.append((c, csrf_token(c, "/home")))
+    path = f"/fund/cycles/{cycle_id}/run"
+    statuses = run_at_once([lambda c=c, t=t: c.post(path, data={"csrf_token": t,
+                                                                  "method": "greedy"}
+                                                       ).status_code for c, t in clients])
+    assert statuses == [302, 302]
+    runs = db.session.scalars(db.select(AllocationRun).where(
+        AllocationRun.cycle_id == cycle_id)).all()
+    assert len(runs) == 3  # the fixture's run and the two new ones
+    for run in runs:
+        assert len(run.lines) == 8
+        assert sum(line.amount_cents for line in run.lines) == run.allocated_cents
+
+
+def _cycle_ready(request) -> int:
+    request.getfixturevalue("cycle")
+    return db.session.scalar(db.select(FundingCycle.id))
+
+
+CHILD = textwrap.dedent("""
+    import os, signal, sys
+    from mptf import create_app
+    from mptf.extensions import db
+    from mptf.models import Decision, User
+    from mptf.reports import decisions, documents
+
+    def killed_mid_render(decision):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    documents.decision_pdf = killed_mid_render
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x",
+                      "SQLALCHEMY_ENGINE_OPTIONS": {
+                          "connect_args": {"options": "-csearch_path=" + sys.argv[2]}}})
+    with app.app_context():
+        chair = db.session.scalar(db.select(User).where(User.role == "chair"))
+        decision = db.session.get(Decision, int(sys.argv[3]))
+        decisions.issue(chair, decision)
+        db.session.commit()
+""")
+
+
+def test_a_process_killed_while_issuing_leaves_none_of_the_decision(request):
+    from mptf.reports import decisions
+    from tests.mptf.reports.conftest import the_chair
+
+    decision = request.getfixturevalue("draft")
+    schema = _schema()
+    child = subprocess.run([sys.executable, "-c", CHILD, TEST_DATABASE_URL, schema,
+                            str(decision.id)], capture_output=True, timeout=120,
+                           env=os.environ | {"PYTHONPATH": os.getcwd()})
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
+    db.session.expire_all()
+    assert db.session.get(Decision, decision.id).status == "draft"
+    assert db.session.scalars(db.select(Allocation)).all() == []
+    assert db.session.get(FundingCycle, decision.cycle_id).status == "draft"
+    assert {n.status for n in db.session.scalars(db.select(ConceptNote))} == {"pipeline"}
+    decisions.issue(the_chair(), db.session.get(Decision, decision.id))
+    db.session.commit()
+    assert len(db.session.scalars(db.select(Allocation)).all()) == 3
+
+
+def _schema() -> str:
+    return db.session.execute(db.text("select current_schema()")).scalar_one()
