@@ -14,6 +14,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# axe-core for the browser journeys' accessibility check, from the npm registry (when npm is here).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+BROWSER_DEPS := $(if $(shell command -v npm 2>/dev/null),$(AXE))
+
 ## Build the demo database on SQLite (instance/mptf.sqlite) and serve it on 127.0.0.1:5000.
 demo: install
 	$(BIN)/mptf demo --reset
@@ -24,7 +31,7 @@ serve: install
 	$(BIN)/mptf serve --host 127.0.0.1 --port 5000
 
 ## Lint, then the whole suite (on PostgreSQL too when MPTF_TEST_DATABASE_URL is set).
-test: install
+test: install $(BROWSER_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile
 
@@ -34,6 +41,11 @@ lint: install
 ## Every benchmark, into one table: docs/benchmarks.md.
 bench: install
 	$(BIN)/python -m bench.run
+
+## Load test: gunicorn (2 workers) on a 10,000-note PostgreSQL database (mptf_load on
+## 127.0.0.1:5432), mixed traffic for 60 s; writes docs/load-results.md (docs/load.md).
+load: install
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
