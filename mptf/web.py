@@ -35,13 +35,16 @@ def wants_json() -> bool:
 def register_web(app: Flask) -> None:
     from mptf.admin.routes import bp as admin_bp
     from mptf.allocation.routes import bp as allocation_bp
+    from mptf.api import blueprints as api_blueprints
     from mptf.auth.routes import bp as auth_bp
     from mptf.committee.routes import bp as committee_bp
     from mptf.main.routes import bp as main_bp
     from mptf.pipeline.routes import bp as pipeline_bp
+    from mptf.reports.routes import bp as reports_bp
     from mptf.review.routes import bp as review_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, pipeline_bp, committee_bp, review_bp, allocation_bp):
+    for bp in (main_bp, auth_bp, admin_bp, pipeline_bp, committee_bp, review_bp, allocation_bp,
+               reports_bp, *api_blueprints()):
         app.register_blueprint(bp)
 
     login_manager.login_view = "auth.login"

@@ -17,7 +17,7 @@ def inject_navigation():
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("public.index"))
 
 
 @bp.route("/home")

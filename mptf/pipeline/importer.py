@@ -64,6 +64,8 @@ def import_notes(actor: User, text: str) -> ImportReport:
                            f"{', '.join(COLUMNS)}.")
     report = ImportReport()
     lookups = _Lookups()
+    # A first write opens the transaction, so that each row's savepoint nests inside it.
+    record(actor, "notes_import_started", None, entity_type="concept_notes")
     for number, row in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
             report.rejected.append((number, [f"more than {MAX_ROWS} rows; split the file"]))

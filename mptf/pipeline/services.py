@@ -138,12 +138,25 @@ def next_reference(year: int) -> str:
 REFERENCE_ATTEMPTS = 20
 
 
+def savepoints_nest() -> bool:
+    """Whether a SAVEPOINT now sits inside a real transaction. Python's sqlite3 driver begins
+    its transaction only before the first write, and a SAVEPOINT before that is the outermost
+    one: releasing it would commit. PostgreSQL is always inside the transaction."""
+    raw = db.session.connection().connection.dbapi_connection
+    return getattr(raw, "in_transaction", True)
+
+
 def add_with_reference(note: ConceptNote) -> None:
     """Insert ``note`` with the next free reference. Two notes created at the same moment (two
     country teams, or an import racing a draft) compute the same number; the loser's insert
     fails on the unique reference inside a savepoint and takes the next one."""
     from sqlalchemy.exc import IntegrityError
 
+    if not savepoints_nest():
+        note.reference = next_reference(utcnow().year)
+        db.session.add(note)
+        db.session.flush()
+        return
     for _ in range(REFERENCE_ATTEMPTS):
         note.reference = next_reference(utcnow().year)
         savepoint = db.session.begin_nested()

@@ -91,3 +91,12 @@ def export_pipeline(output: str) -> None:
     data = documents.pipeline_report_pdf()
     Path(output).write_bytes(data)
     click.echo(f"Wrote {output} ({len(data):,} bytes).")
+
+
+def _attach_iati() -> None:
+    from mptf.api.cli import iati_command
+
+    cli.add_command(iati_command)
+
+
+_attach_iati()

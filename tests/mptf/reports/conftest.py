@@ -58,7 +58,7 @@ def chair(seeded):
 
 
 @pytest.fixture
-def cycle(scored, teams, chair):
+def cycle(scored, teams, chair):  # noqa: F811
     """USD 3,500,000 deposited (1 % fee: 3,465,000 net). Each note requests 1,070,000, so
     the money funds three. Worked by hand: notes 0 and 1 (Kenya, 100) are funded; 2 and 3
     (Kenya, 75) hit the limit of two notes per country; 4 (Bangladesh, 50) is funded;

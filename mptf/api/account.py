@@ -1,0 +1,69 @@
+"""The API tokens of the signed-in user, on their account pages (/account/tokens): create one
+(shown once), list them, revoke one. Session and CSRF as every form of the site."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from mptf.api import tokens
+from mptf.extensions import db
+from mptf.services.errors import NotFound, ServiceError
+from mptf.services.unit_of_work import commit
+
+bp = Blueprint("tokens", __name__, url_prefix="/account", template_folder="templates")
+
+
+class TokenForm(FlaskForm):
+    name = StringField("What will use the token", validators=[
+        DataRequired("Name the token."), Length(max=tokens.NAME_MAX)])
+    submit = SubmitField("Create token")
+
+
+class RevokeForm(FlaskForm):
+    submit = SubmitField("Revoke")
+
+
+def _page(form: TokenForm, created: str | None = None) -> str:
+    return render_template("api/tokens.html", form=form, tokens=tokens.tokens_of(current_user),
+                           created=created)
+
+
+@bp.route("/tokens")
+@login_required
+def index():
+    return _page(TokenForm())
+
+
+@bp.route("/tokens", methods=["POST"])
+@login_required
+def create():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(form), 400
+    try:
+        _token, text = tokens.create_token(current_user, form.name.data)
+        commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        form.name.errors = [*form.name.errors, exc.message]
+        return _page(form), exc.status
+    # Shown once, in this response only: never stored, never flashed into the session cookie.
+    return _page(TokenForm(formdata=None), created=text), 201, {"Cache-Control": "no-store"}
+
+
+@bp.route("/tokens/<int(min=1, max=2147483647):token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int):
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    try:
+        found = tokens.revoke_token(current_user, token_id)
+    except NotFound:
+        abort(404)
+    commit()
+    flash(f"The token '{found.name}' is revoked; it no longer works.", "success")
+    return redirect(url_for("tokens.index"), 303)

@@ -1,0 +1,238 @@
+"""Request checking for the API: JSON bodies against the very JSON Schemas the OpenAPI
+document publishes (a small subset of JSON Schema, enough for these bodies), and query
+parameters. Every problem is collected, by field, into one 400.
+
+Supported keywords: type (one or a list; "integer" excludes booleans and floats), properties,
+required, additionalProperties (false or a schema), items, minItems, maxItems, minimum,
+maximum, minLength, maxLength, enum, pattern, format "date", and $ref to
+#/components/schemas/<name>. Strings with NUL characters or unpaired surrogates are refused
+(PostgreSQL cannot store them).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from datetime import date
+from typing import Any
+
+from flask import request
+
+from mptf.services.errors import ServiceError
+
+JSON_TYPES = {
+    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
+}
+
+
+class ApiError(ServiceError):
+    """A refusal of the request itself (malformed, missing or unknown fields, no token, too
+    many requests), with the response headers it needs (Retry-After)."""
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.headers = headers or {}
+
+
+def bad_request(message: str, fields: dict[str, list[str]] | None = None) -> ApiError:
+    return ApiError(message, fields=fields, status=400, code="bad_request")
+
+
+def _type_ok(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, JSON_TYPES[kind])
+
+
+def _text_ok(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class Validator:
+    def __init__(self, components: dict[str, dict]):
+        self.components = components
+
+    def errors(self, value: Any, schema: dict, path: str = "") -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        self._check(value, schema, path, found)
+        return found
+
+    def _resolve(self, schema: dict) -> dict:
+        while "$ref" in schema:
+            schema = self.components[schema["$ref"].rsplit("/", 1)[-1]]
+        return schema
+
+    def _check(self, value: Any, schema: dict, path: str, found: dict) -> None:
+        schema = self._resolve(schema)
+        name = path or "body"
+
+        def add(message: str) -> None:
+            found.setdefault(name, []).append(message)
+
+        kinds = schema.get("type")
+        if kinds is not None:
+            kinds = [kinds] if isinstance(kinds, str) else kinds
+            if not any(_type_ok(value, k) for k in kinds):
+                add("Must be " + " or ".join(_article(k) for k in kinds) + ".")
+                return
+        if "enum" in schema and value not in schema["enum"]:
+            add("Must be one of: " + ", ".join(json.dumps(v) for v in schema["enum"]) + ".")
+            return
+        if isinstance(value, str):
+            self._string(value, schema, add)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if "minimum" in schema and value < schema["minimum"]:
+                add(f"Must be at least {schema['minimum']}.")
+            if "maximum" in schema and value > schema["maximum"]:
+                add(f"Must be at most {schema['maximum']}.")
+        elif isinstance(value, list):
+            if "minItems" in schema and len(value) < schema["minItems"]:
+                add(f"Give at least {schema['minItems']} item(s).")
+            if "maxItems" in schema and len(value) > schema["maxItems"]:
+                add(f"Give at most {schema['maxItems']} items.")
+                return
+            if "items" in schema:
+                for index, item in enumerate(value):
+                    self._check(item, schema["items"], f"{path}[{index}]", found)
+        elif isinstance(value, dict):
+            self._object(value, schema, path, found, add)
+
+    def _string(self, value: str, schema: dict, add) -> None:
+        if not _text_ok(value):
+            add("Must not contain NUL characters or unpaired surrogates.")
+            return
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            add("Must not be empty." if schema["minLength"] == 1
+                else f"At least {schema['minLength']} characters.")
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            add(f"At most {schema['maxLength']} characters.")
+        if "pattern" in schema and not re.fullmatch(schema["pattern"], value):
+            add(f"Must match {schema['pattern']}.")
+        if schema.get("format") == "date":
+            try:
+                date.fromisoformat(value)
+                if len(value) != 10:
+                    raise ValueError
+            except ValueError:
+                add("A date as YYYY-MM-DD.")
+
+    def _object(self, value: dict, schema: dict, path: str, found: dict, add) -> None:
+        properties = schema.get("properties", {})
+        prefix = f"{path}." if path else ""
+        for key in schema.get("required", []):
+            if key not in value:
+                found.setdefault(prefix + key, []).append("This field is required.")
+        extra = schema.get("additionalProperties", True)
+        if "maxProperties" in schema and len(value) > schema["maxProperties"]:
+            add(f"At most {schema['maxProperties']} entries.")
+            return
+        for key, item in value.items():
+            if not _text_ok(key):
+                add("Keys must not contain NUL characters or unpaired surrogates.")
+                continue
+            if key in properties:
+                self._check(item, properties[key], prefix + key, found)
+            elif extra is False:
+                found.setdefault(prefix + key, []).append("Unknown field.")
+            elif isinstance(extra, dict):
+                if "propertyNames" in schema and not re.fullmatch(
+                        schema["propertyNames"]["pattern"], key):
+                    found.setdefault(prefix + key, []).append(
+                        f"Keys must match {schema['propertyNames']['pattern']}.")
+                    continue
+                self._check(item, extra, prefix + key, found)
+
+
+def _article(kind: str) -> str:
+    return {"integer": "an integer", "object": "an object", "array": "an array",
+            "null": "null", "string": "a string", "boolean": "a boolean (true or false)",
+            "number": "a number"}.get(kind, kind)
+
+
+def json_body(validator: Validator, schema: dict) -> dict[str, Any]:
+    """The request's JSON object, checked against ``schema``; a 400 listing every problem."""
+    if not request.is_json:
+        raise ApiError("Send a JSON body with Content-Type: application/json.", status=415,
+                       code="unsupported_media_type")
+    raw = request.get_data(cache=True)
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise bad_request(f"The body is not valid JSON: {str(exc)[:200]}") from exc
+    found = validator.errors(value, schema)
+    if found:
+        count = sum(len(v) for v in found.values())
+        raise bad_request(f"The request has {count} problem{'s' if count != 1 else ''}; "
+                          "see fields.", found)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+# --- query parameters ---------------------------------------------------------------------------
+
+def query_params(allowed: set[str]) -> None:
+    """Refuse unknown query parameters, repeated ones, and NUL characters."""
+    found: dict[str, list[str]] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        if key not in allowed:
+            found.setdefault(key, []).append("Unknown parameter.")
+        elif len(values) > 1:
+            found.setdefault(key, []).append("Give this parameter once.")
+        elif "\x00" in values[0]:
+            found.setdefault(key, []).append("Must not contain NUL characters.")
+    if found:
+        raise bad_request("Some query parameters are not accepted; see fields.", found)
+
+
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+
+
+def limit_param() -> int:
+    text = request.args.get("limit")
+    if text is None:
+        return DEFAULT_LIMIT
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise bad_request("limit is a whole number from 1 to 200.",
+                          {"limit": [f"A whole number from 1 to {MAX_LIMIT}."]})
+    return int(text)
+
+
+CURSOR_PREFIX = "k1:"
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{last_id}".encode()).decode().rstrip("=")
+
+
+def cursor_param() -> int:
+    """The id after which the next page starts (0 for the first page)."""
+    text = request.args.get("cursor")
+    if text is None or text == "":
+        return 0
+    try:
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
+    except (binascii.Error, ValueError) as exc:
+        raise _bad_cursor() from exc
+    number = decoded.removeprefix(CURSOR_PREFIX)
+    if not decoded.startswith(CURSOR_PREFIX) or not number.isdigit() or len(number) > 12:
+        raise _bad_cursor()
+    return int(number)
+
+
+def _bad_cursor() -> ApiError:
+    return bad_request("The cursor is not one this API gave; start again without it.",
+                       {"cursor": ["Not a cursor from this API."]})

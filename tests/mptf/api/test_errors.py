@@ -1,0 +1,94 @@
+"""Every refusal is JSON {"error": {"code", "message", "fields"}} with the right 4xx: bad JSON,
+wrong types, missing and unknown fields, unknown parameters, methods and paths."""
+
+from mptf.extensions import db
+from mptf.models import ConceptNote
+
+
+def error(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    body = response.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
+    assert body["error"]["message"]
+    return body["error"]
+
+
+def test_bad_json(world, api, api_tokens):
+    kenya = api.as_(api_tokens["KEN"])
+    for raw in (b"{not json", b"", b"[1, 2", b'{"title": NaN}', b"\xff\xfe"):
+        found = error(kenya.post("/api/v1/notes", data=raw,
+                                 headers={"Content-Type": "application/json"}), 400)
+        assert found["code"] == "bad_request"
+    body = error(kenya.post("/api/v1/notes", json=["a list"]), 400)
+    assert body["fields"] == {"body": ["Must be an object."]}
+    not_json = error(kenya.post("/api/v1/notes", data="title=x",
+                                headers={"Content-Type": "application/x-www-form-urlencoded"}),
+                     415)
+    assert not_json["code"] == "unsupported_media_type"
+
+
+def test_wrong_types(world, api, api_tokens):
+    found = error(api.as_(api_tokens["KEN"]).post("/api/v1/notes", json={
+        "title": 5, "is_regional": "yes", "duration_months": "24", "gender_marker": 1.0,
+        "objective_ids": [True], "endorsement_date": "15/01/2026",
+        "punos": [{"organisation": "IOM", "direct_cents": "600"}],
+        "principles": {"x": "y"}}), 400)
+    assert set(found["fields"]) == {
+        "title", "is_regional", "duration_months", "gender_marker", "objective_ids[0]",
+        "endorsement_date", "punos[0].direct_cents", "principles.x"}
+    assert found["fields"]["title"] == ["Must be a string."]
+    assert found["fields"]["endorsement_date"] == ["A date as YYYY-MM-DD."]
+
+
+def test_out_of_range_and_too_long(world, api, api_tokens):
+    found = error(api.as_(api_tokens["KEN"]).post("/api/v1/notes", json={
+        "title": "x" * 301, "gender_marker": 4, "duration_months": 0,
+        "punos": [{"organisation": "IOM", "direct_cents": -1}],
+        "summary": "nul \x00 byte"}), 400)
+    assert set(found["fields"]) == {"title", "gender_marker", "duration_months",
+                                    "punos[0].direct_cents", "summary"}
+
+
+def test_missing_and_unknown_fields(world, api, api_tokens):
+    kenya = api.as_(api_tokens["KEN"])
+    missing = error(kenya.post("/api/v1/notes", json={}), 400)
+    assert missing["fields"] == {"title": ["This field is required."]}
+    unknown = error(kenya.post("/api/v1/notes", json={"title": "x", "colour": "red",
+                                                      "country_id": 3}), 400)
+    assert unknown["fields"] == {"colour": ["Unknown field."], "country_id": ["Unknown field."]}
+    nested = error(kenya.post("/api/v1/notes", json={"title": "x", "punos": [
+        {"organisation": "IOM"}, {"organisation": "ILO", "direct_cents": 1, "share": 2}]}), 400)
+    assert nested["fields"] == {"punos[0].direct_cents": ["This field is required."],
+                                "punos[1].share": ["Unknown field."]}
+    review = error(api.as_(api_tokens["reviewer"]).put(
+        f"/api/v1/rounds/{world.round_id}/reviews/{world.funded[2].id}", json={}), 400)
+    assert review["fields"] == {"scores": ["This field is required."]}
+    assert db.session.scalar(db.select(db.func.count(ConceptNote.id))) == 6
+
+
+def test_unknown_and_repeated_query_parameters(world, api, api_tokens):
+    found = error(api.get("/api/v1/programmes?colour=red"), 400)
+    assert found["fields"] == {"colour": ["Unknown parameter."]}
+    repeated = error(api.get("/api/v1/programmes?area=1&area=2"), 400)
+    assert "area" in repeated["fields"]
+    nul = error(api.get("/api/v1/programmes?q=a%00b"), 400)
+    assert "q" in nul["fields"]
+
+
+def test_methods_paths_and_ids(world, api, api_tokens):
+    assert error(api.as_(api_tokens["KEN"]).client.delete(
+        f"/api/v1/notes/{world.draft.id}",
+        headers={"Authorization": f"Bearer {api_tokens['KEN']}"}), 405)["code"] \
+        == "method_not_allowed"
+    assert error(api.get("/api/v1/no-such-thing"), 404)["code"] == "not_found"
+    assert error(api.get("/api/v1/programmes/0"), 404)
+    assert error(api.get("/api/v1/programmes/99999999999999999999"), 404)
+    assert error(api.as_(api_tokens["sec"]).get("/api/v1/notes/-1"), 404)
+
+
+def test_a_body_too_large(world, api, api_tokens):
+    found = error(api.as_(api_tokens["KEN"]).post(
+        "/api/v1/notes", data=b"{" + b" " * (1024 * 1024) + b"}",
+        headers={"Content-Type": "application/json"}), 413)
+    assert found["code"] == "too_large"
