@@ -12,6 +12,7 @@ from pathlib import Path
 
 import bench
 from bench.common import Result
+from bench.sections import keep_section
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -73,7 +74,7 @@ def main(argv: list[str]) -> int:
     if argv:
         print(table(results))
         return 0
-    OUTPUT.write_text(table(results), encoding="utf-8")
+    OUTPUT.write_text(keep_section(table(results), OUTPUT), encoding="utf-8")
     print(f"wrote {OUTPUT}")
     return 0
 
