@@ -8,11 +8,11 @@ becomes the SVG presentation attribute of the same name)."""
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
-from html import escape
 
 import matplotlib
+
+from mptf.reports import charts
 
 matplotlib.use("Agg")
 
@@ -35,31 +35,8 @@ RC = {
 DEPOSITS_COLOUR = "#005a9c"
 ALLOCATED_COLOUR = "#9a6700"
 
-_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
-_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
-_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
-_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
-
-
-def _as_attributes(match: re.Match) -> str:
-    attributes = []
-    for declaration in match.group(1).split(";"):
-        name, _, value = declaration.partition(":")
-        name, value = name.strip(), value.strip()
-        if name and value:
-            attributes.append(f' {name}="{escape(value)}"')
-    return "".join(attributes)
-
-
 def inline_safe(svg: str, title: str) -> str:
-    svg = _PROLOGUE.sub("", svg, count=1)
-    svg = _METADATA.sub("", svg)
-    svg = _STYLE_ELEMENT.sub("", svg)
-    svg = _STYLE_ATTRIBUTE.sub(_as_attributes, svg)
-    svg = svg.replace("<svg ", '<svg role="img" aria-labelledby="fund-chart-title" '
-                      'stroke-linejoin="round" stroke-linecap="butt" ', 1)
-    head, _, rest = svg.partition(">")
-    return f'{head}><title id="fund-chart-title">{escape(title)}</title>{rest}'
+    return charts.inline_safe(svg, title, "fund-chart-title")
 
 
 def _millions(value: float, _pos: int) -> str:

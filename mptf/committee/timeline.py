@@ -6,11 +6,12 @@ becomes the SVG presentation attribute of the same name)."""
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 import matplotlib
+
+from mptf.reports import charts
 
 matplotlib.use("Agg")
 
@@ -36,34 +37,8 @@ RC = {
     "font.size": 9,
 }
 
-_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
-_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
-_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
-_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
-
-
-def _as_attributes(match: re.Match) -> str:
-    attributes = []
-    for declaration in match.group(1).split(";"):
-        name, _, value = declaration.partition(":")
-        name, value = name.strip(), value.strip()
-        if name and value:
-            attributes.append(f' {name}="{value.replace(chr(34), "&quot;")}"')
-    return "".join(attributes)
-
-
 def inline_safe(svg: str, title: str) -> str:
-    """matplotlib's SVG without prologue, metadata, <style> or style= attributes, with a
-    <title> for screen readers."""
-    svg = _PROLOGUE.sub("", svg, count=1)
-    svg = _METADATA.sub("", svg)
-    svg = _STYLE_ELEMENT.sub("", svg)
-    svg = _STYLE_ATTRIBUTE.sub(_as_attributes, svg)
-    svg = svg.replace("<svg ", '<svg role="img" aria-labelledby="timeline-title" '
-                      'stroke-linejoin="round" stroke-linecap="butt" ', 1)
-    head, _, rest = svg.partition(">")
-    return f'{head}><title id="timeline-title">{title}</title>{rest}'.replace(
-        "<defs>\n  </defs>", "")
+    return charts.inline_safe(svg, title, "timeline-title")
 
 
 def timeline_svg(memberships: Sequence[Membership], seats: Sequence[Seat],

@@ -4,6 +4,8 @@ date in the metadata, text kept as text)."""
 from __future__ import annotations
 
 import io
+import re
+from html import escape
 
 import matplotlib
 
@@ -68,3 +70,34 @@ def bars(labels: list[str], series: dict[str, list[int]], *, title: str = "",
     if len(series) > 1:
         ax.legend(frameon=False, fontsize=8)
     return svg(fig)
+
+
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
+_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+
+
+def _as_attributes(match: re.Match) -> str:
+    attributes = []
+    for declaration in match.group(1).split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip(), value.strip()
+        if name and value:
+            attributes.append(f' {name}="{escape(value)}"')
+    return "".join(attributes)
+
+
+def inline_safe(svg_text: str, title: str, title_id: str) -> str:
+    """matplotlib's SVG made safe to inline in a page under the site's Content-Security-
+    Policy: no prologue, metadata, <style> element or style= attributes (each declaration
+    becomes the presentation attribute of the same name), and a <title> for screen readers."""
+    svg_text = _PROLOGUE.sub("", svg_text, count=1)
+    svg_text = _METADATA.sub("", svg_text)
+    svg_text = _STYLE_ELEMENT.sub("", svg_text)
+    svg_text = _STYLE_ATTRIBUTE.sub(_as_attributes, svg_text)
+    svg_text = svg_text.replace("<svg ", f'<svg role="img" aria-labelledby="{title_id}" '
+                                'stroke-linejoin="round" stroke-linecap="butt" ', 1)
+    head, _, rest = svg_text.partition(">")
+    return f'{head}><title id="{title_id}">{escape(title)}</title>{rest}'.replace(
+        "<defs>\n  </defs>", "")
