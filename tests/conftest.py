@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import threading
 
 import pytest
 from sqlalchemy import text
@@ -146,3 +147,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def run_at_once(jobs) -> list:
+    """Start every job at the same instant (a barrier), wait for all, return their results in
+    order; an exception in any job fails the test."""
+    barrier, results, errors = threading.Barrier(len(jobs)), [None] * len(jobs), []
+
+    def run(i, job):
+        barrier.wait()
+        try:
+            results[i] = job()
+        except Exception as exc:  # noqa: BLE001 - re-raised in the test's thread below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, j)) for i, j in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 from datetime import date
 
 import pytest
@@ -26,31 +25,11 @@ from mptf.models import (
     Seat,
 )
 from tests import factories
-from tests.conftest import TEST_DATABASE_URL, Auth, csrf_token
+from tests.conftest import TEST_DATABASE_URL, Auth, csrf_token, run_at_once
 from tests.mptf.reports.conftest import chair, cycle, draft, scored  # noqa: F401
 from tests.mptf.review.conftest import committee, pipeline_notes, teams  # noqa: F401
 
 pytestmark = pytest.mark.postgres
-
-
-def run_at_once(jobs) -> list:
-    """Start every job at the same instant (a barrier), wait for all, return their results."""
-    barrier, results, errors = threading.Barrier(len(jobs)), [None] * len(jobs), []
-
-    def run(i, job):
-        barrier.wait()
-        try:
-            results[i] = job()
-        except Exception as exc:  # noqa: BLE001 - reported below, with the test failing
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, j)) for i, j in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    return results
 
 
 def test_twenty_reviewers_submitting_at_once(served_app, seeded):

@@ -2,7 +2,6 @@
 falls by exactly what was allocated; concurrent approvals leave one; an approval beyond the
 money held is refused with nothing written. (Fixtures in this folder's conftest.)"""
 
-import threading
 
 import pytest
 
@@ -99,7 +98,7 @@ def test_two_chairs_issuing_at_once_leave_one_decision(served_app, draft):
     """Two requests issue the same decision at the same moment: one succeeds, the other is
     refused; the allocations exist once and the money is spent once."""
     from tests import factories
-    from tests.conftest import Auth, csrf_token
+    from tests.conftest import Auth, csrf_token, run_at_once
 
     factories.user("chair", email="chair2@example.org")
     db.session.commit()
@@ -108,18 +107,9 @@ def test_two_chairs_issuing_at_once_leave_one_decision(served_app, draft):
         c = served_app.test_client()
         Auth(c).login(email)
         posts.append((c, {"csrf_token": csrf_token(c, "/home")}))
-    barrier, statuses = threading.Barrier(2), []
     path = f"/reports/decisions/{draft.id}/issue"
-
-    def issue(c, data):
-        barrier.wait()
-        statuses.append(c.post(path, data=data).status_code)
-
-    threads = [threading.Thread(target=issue, args=p) for p in posts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = run_at_once([lambda c=c, d=d: c.post(path, data=d).status_code
+                            for c, d in posts])
     assert sorted(statuses) == [302, 303]
     assert db.session.scalar(db.select(db.func.count()).select_from(Allocation)) == 3
     unearmarked, earmarked = available_funds()

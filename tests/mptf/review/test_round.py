@@ -2,7 +2,6 @@
 ranking, and reviews that update in place."""
 
 import io
-import threading
 from datetime import date
 
 import pandas as pd
@@ -221,7 +220,7 @@ def test_concurrent_submissions_of_the_same_review_leave_one_row(
         served_app, open_round, committee, pipeline_notes):
     """Two requests submit the same review at once: the row lock on the assignment makes them
     run one after the other, and the review exists once."""
-    from tests.conftest import Auth
+    from tests.conftest import Auth, csrf_token, run_at_once
 
     note = pipeline_notes[4]
     path = f"/review/{open_round.id}/notes/{note.id}"
@@ -230,22 +229,10 @@ def test_concurrent_submissions_of_the_same_review_leave_one_row(
     for value, c in zip(("3", "5"), clients, strict=True):
         a = Auth(c)
         a.login("deu@reviewers.example")
-        from tests.conftest import csrf_token
-
         posts.append((c, {f"score_{code}": value for code in CODES}
                       | {"submit": "1", "csrf_token": csrf_token(c, path)}))
-    barrier = threading.Barrier(2)
-    statuses = []
-
-    def submit(c, data):
-        barrier.wait()
-        statuses.append(c.post(path, data=data).status_code)
-
-    threads = [threading.Thread(target=submit, args=p) for p in posts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = run_at_once([lambda c=c, d=d: c.post(path, data=d).status_code
+                            for c, d in posts])
     assert sorted(statuses) == [302, 302]
     assert db.session.scalar(db.select(db.func.count()).select_from(Review)) == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(Score)) == len(CODES)
