@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from mptf import create_app
 from mptf.config import normalise_database_url
@@ -147,6 +148,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@contextlib.contextmanager
+def counting_queries(engine):
+    """Count the SQL statements sent through ``engine`` inside the block: ``with
+    counting_queries(engine) as statements: ...`` then ``len(statements)``."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def run_at_once(jobs) -> list:

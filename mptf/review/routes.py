@@ -41,9 +41,9 @@ ROUND_ROLES = ("secretariat", "reviewer", "chair", "fund_office")
 add(NavItem("Review rounds", "review.index", ROUND_ROLES, 30))
 
 
-def _round(round_id: int) -> ReviewRound:
+def _round(round_id: int, with_notes: bool = False) -> ReviewRound:
     try:
-        return services.round_for(current_user, round_id)
+        return services.round_for(current_user, round_id, with_notes)
     except NotFound:
         abort(404)
 
@@ -144,7 +144,7 @@ def rubric(round_id: int):
 @bp.route("/<int:round_id>")
 @roles_required(*ROUND_ROLES)
 def show(round_id: int):
-    round_ = _round(round_id)
+    round_ = _round(round_id, with_notes=True)
     context = {"round_": round_, "labels": services.STATUS_LABELS, "action": ActionForm()}
     if current_user.role == "reviewer":
         context["mine"] = services.my_assignments(current_user, round_)

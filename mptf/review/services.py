@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from mptf.extensions import db
 from mptf.models import (
@@ -254,6 +255,7 @@ def my_assignments(user: User, round_: ReviewRound) -> list[tuple[Assignment, Re
     memberships = memberships_of(user)
     assignments = list(db.session.scalars(select(Assignment).where(
         Assignment.round_id == round_.id, Assignment.membership_id.in_(memberships))
+        .options(selectinload(Assignment.note).joinedload(ConceptNote.country))
         .order_by(Assignment.note_id)))
     reviews = {(r.note_id, r.membership_id): r for r in db.session.scalars(select(Review).where(
         Review.round_id == round_.id, Review.membership_id.in_(memberships)))}
@@ -272,8 +274,14 @@ def visible_rounds(user: User):
     return query.where(False)
 
 
-def round_for(user: User, round_id: int) -> ReviewRound:
-    round_ = db.session.scalar(visible_rounds(user).where(ReviewRound.id == round_id))
+def round_for(user: User, round_id: int, with_notes: bool = False) -> ReviewRound:
+    """The round if the user may see it; ``with_notes`` loads its notes and their countries
+    with it (for the pages that list them)."""
+    query = visible_rounds(user).where(ReviewRound.id == round_id)
+    if with_notes:
+        query = query.options(selectinload(ReviewRound.round_notes).selectinload(RoundNote.note)
+                              .joinedload(ConceptNote.country))
+    round_ = db.session.scalar(query)
     if round_ is None:
         raise NotFound("There is no such review round, or it is not yours to see.")
     return round_
@@ -395,7 +403,7 @@ def progress(round_: ReviewRound) -> dict[str, Any]:
             n["submitted"] += 1
             r["submitted"] += 1
     memberships = {m.id: m for m in db.session.scalars(select(Membership).where(
-        Membership.id.in_(per_reviewer)))}
+        Membership.id.in_(per_reviewer)).options(joinedload(Membership.organisation)))}
     return {"per_note": per_note, "per_reviewer": per_reviewer, "memberships": memberships}
 
 

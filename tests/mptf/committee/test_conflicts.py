@@ -4,13 +4,13 @@ declared (with a reason), and the batched recusals review rounds rely on."""
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from mptf.committee import services
 from mptf.extensions import db
 from mptf.models import AuditEvent, ConflictDeclaration
 from mptf.services.errors import ServiceError
 from tests import factories
+from tests.conftest import counting_queries
 from tests.mptf.committee.conftest import make_note
 
 ON = date(2026, 6, 1)
@@ -123,16 +123,8 @@ def test_recusals_take_a_constant_number_of_queries(committee):
     db.session.expire_all()
 
     def queries(notes) -> tuple[int, dict]:
-        statements = []
-
-        def count(*args):
-            statements.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counting_queries(db.engine) as statements:
             result = services.recusals(members, notes, ON)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         return len(statements), result
 
     n_few, _ = queries(few)

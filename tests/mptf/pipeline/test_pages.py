@@ -3,11 +3,10 @@ versions and the listing."""
 
 import re
 
-from sqlalchemy import event
-
 from mptf.extensions import db
 from mptf.models import ConceptNote
 from tests import factories
+from tests.conftest import counting_queries
 
 
 def form_post(note_overrides: dict | None = None, button: str = "save") -> dict:
@@ -174,20 +173,11 @@ def test_listing_filters_search_and_totals(client, auth, kenya, bangladesh, secr
 
 def test_listing_runs_a_constant_number_of_queries(client, auth, kenya, secretariat):
     def count_queries(path: str) -> int:
-        counter = {"n": 0}
-
-        def before(*args):
-            counter["n"] += 1
-
-        engine = client.application.extensions["sqlalchemy"].engine
         with client.application.app_context():
             engine = db.engine
-        event.listen(engine, "before_cursor_execute", before)
-        try:
+        with counting_queries(engine) as statements:
             assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-        return counter["n"]
+        return len(statements)
 
     auth.login("sec@example.org")
     for _ in range(3):

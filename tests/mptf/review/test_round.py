@@ -11,6 +11,8 @@ from mptf.extensions import db
 from mptf.models import Assignment, ConceptNote, Review, ReviewRound, Score
 from mptf.review import services
 from mptf.services.errors import NotFound, ServiceError
+from tests import factories
+from tests.conftest import counting_queries
 from tests.mptf.review.conftest import appoint
 
 OPENING = date(2026, 3, 1)
@@ -239,3 +241,31 @@ def test_concurrent_submissions_of_the_same_review_leave_one_row(
     assert db.session.scalar(db.select(db.func.count()).select_from(Assignment).where(
         Assignment.round_id == open_round.id)) == 40
     assert isinstance(db.session.get(ReviewRound, open_round.id), ReviewRound)
+
+
+def test_the_round_page_takes_a_constant_number_of_queries(client, auth, committee, teams):
+    """The reviewer's list of notes and the secretariat's progress tables load each note's
+    country and each member's organisation with the page, not one note at a time."""
+    with client.application.app_context():
+        engine = db.engine
+
+    def queries(round_id: int, email: str) -> int:
+        auth.login(email)
+        with counting_queries(engine) as statements:
+            assert client.get(f"/review/{round_id}").status_code == 200
+        auth.logout()
+        return len(statements)
+
+    counts = []
+    for n in (2, 12):
+        notes = [factories.note(teams["BGD"], "pipeline", title=f"Note {i}",
+                                punos=[("IOM", 60_000_000), ("UNDP", 40_000_000)])
+                 for i in range(n)]
+        round_ = services.create_round(teams["sec"], services.RoundInput(
+            name=f"Round of {n}", opens_on=OPENING, closes_on=date(2026, 4, 1),
+            note_ids=[note.id for note in notes]))
+        services.open_round(teams["sec"], round_, OPENING)
+        db.session.commit()
+        counts.append((queries(round_.id, "deu@reviewers.example"),
+                       queries(round_.id, "sec@example.org")))
+    assert counts[0] == counts[1]
