@@ -156,7 +156,7 @@ def contribution(donor: str | Organisation, dollars: str, day, earmark: int | No
     """A contribution recorded through the service by the fund office. ``donor`` is a state's
     ISO alpha-3 code or an organisation; ``dollars`` is typed as on the form ('1,250.50')."""
     from mptf.allocation import services
-    from mptf.allocation.money import parse_usd
+    from mptf.money import parse_usd
 
     party = state(donor) if isinstance(donor, str) else donor
     return services.record_contribution(fund_office(), services.ContributionInput(

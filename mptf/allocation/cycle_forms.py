@@ -18,10 +18,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from mptf.allocation.money import parse_usd
 from mptf.extensions import db
 from mptf.forms_util import choices
 from mptf.models import REGIONS, ReviewRound, ThematicArea
+from mptf.money import parse_usd
 
 PERCENT = [Optional(), NumberRange(0, 100, "A share from 0 to 100 %.")]
 
@@ -104,7 +104,7 @@ def _with_area_fields(base: type, areas: list[ThematicArea]) -> type:
 
 
 def _policy_data(policy: dict[str, Any], envelope_cents: int | None) -> dict[str, Any]:
-    from mptf.allocation.money import usd_plain
+    from mptf.money import usd_plain
 
     def pct(value) -> float | None:
         return None if value is None else round(float(value) * 100, 4)

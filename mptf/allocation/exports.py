@@ -12,7 +12,7 @@ import pandas as pd
 
 from mptf.allocation import services
 from mptf.allocation.balance import FundBalance
-from mptf.allocation.money import rate_percent, usd_plain
+from mptf.money import rate_percent, usd_plain
 
 CONTRIBUTION_HEADERS = ["Reference", "Deposited on", "Donor", "Donor kind", "Earmark",
                         "Amount (USD)", "Fee rate", "AA fee (USD)", "Net (USD)"]

@@ -6,10 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from mptf.allocation.money import parse_usd
 from mptf.allocation.services import DONOR_KIND_LABELS, REFERENCE_MAX, ContributionInput
 from mptf.forms_util import choices
 from mptf.models import Organisation, ThematicArea
+from mptf.money import parse_usd
 
 NEW_PARTNER_HINT = "(not listed: name a new partner below)"
 

@@ -23,9 +23,9 @@ from markupsafe import Markup
 from mptf.allocation import exports, services
 from mptf.allocation.chart import balance_chart
 from mptf.allocation.forms import BalanceDayForm, ContributionForm, CorrectionForm
-from mptf.allocation.money import rate_percent
 from mptf.extensions import db
 from mptf.formatting import usd
+from mptf.money import rate_percent
 from mptf.navigation import NavItem, add
 from mptf.services.audit import events_for
 from mptf.services.errors import NotFound, ServiceError

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from mptf.allocation import balance as arithmetic
-from mptf.allocation.money import MAX_CENTS, aa_fee
 from mptf.extensions import db
 from mptf.formatting import usd
 from mptf.models import (
@@ -30,6 +29,7 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
+from mptf.money import MAX_CENTS, aa_fee
 from mptf.services.audit import record
 from mptf.services.errors import NotAllowed, NotFound, ServiceError
 

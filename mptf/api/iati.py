@@ -45,7 +45,8 @@ from pathlib import Path
 from flask import current_app, has_request_context, url_for
 
 from mptf.models.base import utcnow
-from mptf.pipeline.rules import add_months, format_usd_plain
+from mptf.money import usd_plain
+from mptf.pipeline.rules import add_months
 from mptf.public import portfolio
 
 IATI_VERSION = "2.03"
@@ -92,7 +93,7 @@ def _narrative(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET
 
 
 def _value(parent: ET.Element, cents: int, on: date) -> None:
-    _sub(parent, "value", format_usd_plain(cents), currency="USD", value_date=on.isoformat())
+    _sub(parent, "value", usd_plain(cents), currency="USD", value_date=on.isoformat())
 
 
 def _percentages(n: int) -> list[str]:

@@ -21,14 +21,14 @@ from mptf.models import (
     ReviewRound,
     User,
 )
-from mptf.pipeline.rules import format_usd_plain
+from mptf.money import usd_plain
 from mptf.public.portfolio import FundTotals, Programme
 
 
 def money(prefix: str, cents: int | None) -> dict[str, Any]:
     if cents is None:
         return {f"{prefix}_cents": None, f"{prefix}_usd": None}
-    return {f"{prefix}_cents": int(cents), f"{prefix}_usd": format_usd_plain(int(cents))}
+    return {f"{prefix}_cents": int(cents), f"{prefix}_usd": usd_plain(int(cents))}
 
 
 def day(value: date | datetime | None) -> str | None:

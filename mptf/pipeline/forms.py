@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from mptf.extensions import db
 from mptf.forms_util import choices
 from mptf.models import ConceptNote, Country, GcmObjective, GuidingPrinciple, Organisation
-from mptf.pipeline.rules import format_usd_plain, parse_usd
+from mptf.money import parse_usd, usd_plain
 from mptf.pipeline.services import CHECKLIST, PARTNER_KINDS, STAKEHOLDER_GROUPS, PunoInput
 from mptf.services.errors import ServiceError
 
@@ -54,7 +54,7 @@ class MoneyField(StringField):
         self.cents = None
         if self.data and self.data.strip():
             try:
-                self.cents = parse_usd(self.data)
+                self.cents = parse_usd(self.data, allow_zero=True)
             except ValueError as exc:
                 raise ValueError(str(exc)) from exc
 
@@ -247,7 +247,7 @@ def _note_data(note: ConceptNote, principles) -> dict[str, Any]:
         "thematic_area_id": str(note.thematic_area_id) if note.thematic_area_id else "",
         "objective_ids": [o.id for o in note.objectives],
         "punos": [{"organisation": str(line.organisation_id),
-                   "direct": format_usd_plain(line.direct_cents), "lead": line.is_lead}
+                   "direct": usd_plain(line.direct_cents), "lead": line.is_lead}
                   for line in lines] + [{}] * (PUNO_ROWS - len(lines)),
         "duration_months": note.duration_months,
         "summary": note.summary, "problem_statement": note.problem_statement,

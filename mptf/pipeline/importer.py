@@ -21,8 +21,8 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
+from mptf.money import parse_usd
 from mptf.pipeline import services
-from mptf.pipeline.rules import parse_usd
 from mptf.services.audit import record
 from mptf.services.errors import NotAllowed, ServiceError
 
@@ -119,7 +119,7 @@ def _note_from_row(actor: User, row: dict, lookups: _Lookups) -> ConceptNote:
             raise ServiceError("unknown PUNO", fields={"punos": [
                 f"'{acronym}' is not a UN Network member"]})
         try:
-            cents = parse_usd(amount)
+            cents = parse_usd(amount, allow_zero=True)
         except ValueError as exc:
             raise ServiceError("bad budget", fields={"punos": [f"{acronym}: {exc}"]}) from exc
         punos.append(services.PunoInput(entity.id, cents, lead or (position == 0 and "*" not in

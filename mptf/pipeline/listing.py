@@ -13,7 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from mptf.extensions import db
 from mptf.models import ConceptNote, Country, PunoBudgetLine, ThematicArea, User
-from mptf.pipeline.rules import STATUS_LABELS, format_usd_plain
+from mptf.money import usd_plain
+from mptf.pipeline.rules import STATUS_LABELS
 from mptf.pipeline.services import visible_notes
 
 SORTS = {
@@ -179,7 +180,7 @@ def export_frame(user: User, f: Filters) -> pd.DataFrame:
             "Thematic area": n.thematic_area.short_name if n.thematic_area else "",
             "PUNOs": ", ".join(line.organisation.acronym for line in n.puno_lines),
             "Lead": next((line.organisation.acronym for line in n.puno_lines if line.is_lead), ""),
-            "Requested (USD)": format_usd_plain(n.total_cents),
+            "Requested (USD)": usd_plain(n.total_cents),
             "Gender marker": "" if n.gender_marker is None else str(n.gender_marker),
             "Status": n.status,
             "Submitted": n.submitted_at.date().isoformat() if n.submitted_at else "",

@@ -1,4 +1,5 @@
-"""The concept-note state machine and its money arithmetic (DESIGN.md §3), with no database."""
+"""The concept-note state machine and its money arithmetic (DESIGN.md §3), with no database.
+Amounts are read and written by ``mptf.money``."""
 
 from __future__ import annotations
 
@@ -62,29 +63,3 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def parse_usd(text: str) -> int:
-    """'1,250,000.50' -> 125000050 cents, exactly. Raises ValueError with a sentence."""
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "")
-    if cleaned.upper().startswith("USD"):
-        cleaned = cleaned[3:]
-    if not cleaned:
-        raise ValueError("Enter an amount in US dollars.")
-    if cleaned.startswith("-"):
-        raise ValueError("The amount cannot be negative.")
-    whole, _, part = cleaned.partition(".")
-    if not whole.isdigit() and not (whole == "" and part):
-        raise ValueError(f"'{text.strip()}' is not an amount in US dollars.")
-    if part and (not part.isdigit() or len(part) > 2):
-        raise ValueError("Give at most two decimals (cents).")
-    if len(whole) > 12:
-        raise ValueError("The amount is too large.")
-    return int(whole or "0") * 100 + int((part + "00")[:2] if part else "0")
-
-
-def format_usd_plain(cents: int) -> str:
-    """125000050 -> '1250000.50' (for exports: exact, no thousands separator)."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    return f"{sign}{whole}.{part:02d}"

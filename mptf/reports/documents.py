@@ -25,7 +25,7 @@ from mptf.models import (
     ThematicArea,
 )
 from mptf.models.base import utcnow
-from mptf.pipeline.rules import format_usd_plain
+from mptf.money import usd_plain
 from mptf.reports.charts import bars
 from mptf.reports.pdf import render_pdf, sha256
 from scoring import AllocationPolicy
@@ -288,7 +288,7 @@ def for_export(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if column in MONEY_COLUMNS:
-            out[column] = [format_usd_plain(int(v)) if pd.notna(v) else "" for v in out[column]]
+            out[column] = [usd_plain(int(v)) if pd.notna(v) else "" for v in out[column]]
     return out
 
 

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from mptf.allocation import money
+from mptf import money
 from mptf.extensions import db
 from mptf.models import AuditEvent, Contribution, Organisation
 

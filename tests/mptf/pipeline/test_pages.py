@@ -3,6 +3,7 @@ versions and the listing."""
 
 import re
 
+from mptf import money
 from mptf.extensions import db
 from mptf.models import ConceptNote
 from tests import factories
@@ -63,7 +64,7 @@ def test_bad_money_gets_a_field_message_and_saves_nothing(client, auth, kenya):
     page = auth.post("/pipeline/new", form_post({"punos-0-direct": "12.345"}),
                      token_from="/pipeline/new")
     assert page.status_code == 400
-    assert "Give at most two decimals (cents)." in page.get_data(as_text=True)
+    assert money.TOO_MANY_DECIMALS in page.get_data(as_text=True)
     assert db.session.scalar(db.select(ConceptNote)) is None
 
 

@@ -8,7 +8,7 @@ import pytest
 from mptf.extensions import db
 from mptf.models import NOTE_STATUSES, AuditEvent
 from mptf.pipeline import services
-from mptf.pipeline.rules import TRANSITIONS, add_months, indirect_cents, parse_usd, refusal
+from mptf.pipeline.rules import TRANSITIONS, add_months, indirect_cents, refusal
 from mptf.services.errors import NotAllowed, ServiceError
 from tests import factories
 
@@ -111,14 +111,6 @@ def test_money_rules_hand_checked():
     assert indirect_cents(1, 700) == 0          # 0.07 cent rounds down
     assert indirect_cents(8, 700) == 1          # 0.56 cent rounds up
     assert indirect_cents(50, 100) == 1         # exactly half a cent rounds up
-    assert parse_usd("1,250,000.50") == 125_000_050
-    assert parse_usd("USD 7") == 700
-    assert parse_usd(".5") == 50
-    for bad, message in (("", "Enter an amount"), ("-5", "negative"), ("1.234", "two decimals"),
-                         ("abc", "not an amount"), ("1e6", "not an amount"),
-                         ("9999999999999", "too large")):
-        with pytest.raises(ValueError, match=message):
-            parse_usd(bad)
 
 
 def test_add_months_clamps_to_the_month_end():

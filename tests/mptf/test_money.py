@@ -1,9 +1,10 @@
-"""Money typed by the fund office, and the Administrative Agent's fee, on hand-worked amounts."""
+"""Money as people type it (budgets, contributions, envelopes) and the Administrative
+Agent's fee, on hand-worked amounts."""
 
 import pytest
 
-from mptf.allocation import money
-from mptf.allocation.money import aa_fee, parse_usd, rate_percent, usd_plain
+from mptf import money
+from mptf.money import aa_fee, parse_usd, rate_percent, usd_plain
 
 
 @pytest.mark.parametrize(("text", "cents"), [
@@ -95,3 +96,16 @@ def test_plain_usd_and_rates():
     assert usd_plain(-5) == "-0.05"
     assert rate_percent(100) == "1.00 %"
     assert rate_percent(725) == "7.25 %"
+
+
+def test_a_nil_budget_line_is_read_where_the_caller_allows_it():
+    """Country teams' budget lines use the same reader: zero is allowed there, and '12,34'
+    (once read as USD 1,234 by the pipeline's own parser) is refused, not misread."""
+    assert parse_usd("0", allow_zero=True) == 0
+    assert parse_usd("USD 0.00", allow_zero=True) == 0
+    assert parse_usd("600,000", allow_zero=True) == 60_000_000
+    for text, message in (("12,34", money.NOT_A_NUMBER), ("-1", money.NEGATIVE),
+                          ("1.5.0", money.NOT_A_NUMBER), ("", money.EMPTY)):
+        with pytest.raises(ValueError) as refused:
+            parse_usd(text, allow_zero=True)
+        assert str(refused.value) == message

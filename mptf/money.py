@@ -1,11 +1,12 @@
-"""Money as the fund office types it and as exports write it: US dollars in, integer cents
-out, and the Administrative Agent's fee. Pure functions, no Flask, no database.
+"""Money as people type it (country teams' budgets, the fund office's contributions, cycle
+envelopes) and as exports write it: US dollars in, integer cents out, and the Administrative
+Agent's fee. Pure functions, no Flask, no database: one reader for every form and import.
 
 The rules (docs/fund.md):
 
 - ``parse_usd`` reads an amount exactly, never through a float: digits, thousands separated by
   commas in groups of three or not at all, at most two decimals; more than zero and at most
-  USD 10^12 (a larger figure is a typing error).
+  USD 10^12 (a larger figure is a typing error); zero only where the caller allows it.
 - ``aa_fee`` is the fee at ``rate_bp`` basis points rounded half up to the cent:
   ``fee_cents = (amount_cents * rate_bp + 5000) // 10000`` (1 % of USD 0.50 is half a cent,
   which becomes one cent).
@@ -29,9 +30,10 @@ ZERO = "The amount must be more than zero."
 TOO_LARGE = f"The amount is more than USD {MAX_USD:,}; check the figure."
 
 
-def parse_usd(text: str | None) -> int:
+def parse_usd(text: str | None, allow_zero: bool = False) -> int:
     """'1,250,000.50' -> 125000050 cents, exactly. Raises ValueError with one of the sentences
-    above. 'USD' or '$' before the figure is allowed."""
+    above. 'USD' or '$' before the figure is allowed; ``allow_zero`` accepts 0 (a budget line
+    may be nil, a contribution may not)."""
     cleaned = (text or "").strip()
     for prefix in ("USD", "US$", "$"):
         if cleaned.upper().startswith(prefix):
@@ -51,7 +53,7 @@ def parse_usd(text: str | None) -> int:
     if len(whole) > len(str(MAX_USD)):
         raise ValueError(TOO_LARGE)
     amount = int(whole) * 100 + int(cents.ljust(2, "0"))
-    if amount == 0:
+    if amount == 0 and not allow_zero:
         raise ValueError(ZERO)
     if amount > MAX_CENTS:
         raise ValueError(TOO_LARGE)
