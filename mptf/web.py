@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import StaleDataError
 
 from mptf import formatting
 from mptf.extensions import db, login_manager
@@ -116,6 +117,14 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(error):
         return error_page(413, "Too large", "The upload is larger than the fund accepts.")
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(error):
+        """A service flushed a write on a row another request had changed since it was read
+        (the row's version counter): nothing of this request is kept."""
+        db.session.rollback()
+        return error_page(409, "Changed meanwhile", "Someone else changed this at the same "
+                          "moment; nothing was saved. Reload the page and try again.")
 
     @app.teardown_request
     def rollback_uncommitted(exc):

@@ -26,6 +26,7 @@ from flask import (
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from mptf.api import ratelimit, serialize, tokens
@@ -150,6 +151,7 @@ def service_error(exc: ServiceError):
 
 @bp.errorhandler(IntegrityError)
 @bp.errorhandler(OperationalError)
+@bp.errorhandler(StaleDataError)
 def database_conflict(exc: Exception):
     """A constraint or a lock refused a write a service flushed (two requests at once)."""
     db.session.rollback()

@@ -93,6 +93,11 @@ class ConceptNote(db.Model):
     expires_on: Mapped[date | None] = mapped_column(Date, index=True)
     # The latest closed review round's score for this note (0–100), set when a round closes.
     score: Mapped[float | None] = mapped_column(db.Float)
+    # Bumped by every UPDATE of the row (SQLAlchemy's version counter): a write based on an
+    # older read changes nothing and fails, so two people editing at once cannot silently
+    # overwrite each other, and an edit cannot land on a note submitted in the meantime.
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": lock_version}
 
     country: Mapped[Country] = relationship()
     thematic_area: Mapped[ThematicArea | None] = relationship()

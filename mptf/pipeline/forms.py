@@ -13,6 +13,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -101,6 +102,8 @@ class ConceptNoteFormBase(FlaskForm):
                                   max_entries=PARTNER_ROWS)
     government_endorsed = BooleanField("The government has endorsed this concept note")
     endorsement_date = DateField("Date of endorsement", validators=[Optional()])
+    # The note's lock_version when the form was opened (see services.update_draft).
+    lock_version = HiddenField()
     save = SubmitField("Save draft")
     submit = SubmitField("Save and submit to the secretariat")
 
@@ -148,6 +151,14 @@ class ConceptNoteFormBase(FlaskForm):
     def stakeholder_fields(self):
         return [(key, label, self[f"stakeholder_{key}"], self[f"stakeholder_{key}_how"])
                 for key, label in STAKEHOLDER_GROUPS.items()]
+
+    def seen_version(self) -> int | None:
+        """The note's version the form was opened on, if it says (a tampered value counts as
+        an old one)."""
+        value = (self.lock_version.data or "").strip()
+        if not value:
+            return None
+        return int(value) if value.isdigit() and len(value) < 10 else 0
 
     def to_data(self) -> dict[str, Any]:
         """The form as the services' data dict."""
@@ -255,6 +266,7 @@ def _note_data(note: ConceptNote, principles) -> dict[str, Any]:
         "national_partners": partners + [{}] * (PARTNER_ROWS - len(partners)),
         "government_endorsed": note.government_endorsed,
         "endorsement_date": note.endorsement_date,
+        "lock_version": note.lock_version,
     }
     for marker in ("gender", "human_rights", "child"):
         value = getattr(note, f"{marker}_marker")

@@ -139,14 +139,18 @@ def edit(note_id: int):
               "warning")
         return redirect(url_for("pipeline.show", note_id=note.id))
     form = note_form(note if request.method == "GET" else None)
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            services.update_draft(current_user, note, form.to_data())
+            services.update_draft(current_user, note, form.to_data(), form.seen_version())
             commit()
         except ServiceError as exc:
             db.session.rollback()
             form.apply_service_errors(exc.fields)
             flash(exc.message, "error")
+            status = exc.status
+            if exc.code == "stale":  # saving again, having compared, keeps this text
+                form.lock_version.data = str(note.lock_version)
         else:
             if form.submit.data:
                 return _submit_after_save(note, form)
@@ -155,7 +159,6 @@ def edit(note_id: int):
     elif request.method == "GET" and note.status == "returned":
         flash("This note was returned by the secretariat; revise it and submit it again.",
               "warning")
-    status = 400 if request.method == "POST" else 200
     return render_template("pipeline/edit.html", form=form, note=note,
                            attachment_form=AttachmentForm()), status
 

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from mptf.extensions import db
 from mptf.models import (
@@ -33,7 +34,7 @@ from mptf.models import (
 from mptf.models.base import utcnow
 from mptf.pipeline.rules import STATUS_LABELS, add_months, indirect_cents, refusal
 from mptf.services.audit import record
-from mptf.services.errors import NotAllowed, NotFound, ServiceError
+from mptf.services.errors import Conflict, NotAllowed, NotFound, ServiceError
 
 EDITABLE_STATUSES = ("draft", "returned")
 SEEING_ROLES = ("secretariat", "reviewer", "chair", "fund_office")
@@ -183,11 +184,25 @@ def create_draft(user: User, data: dict[str, Any]) -> ConceptNote:
     return note
 
 
-def update_draft(user: User, note: ConceptNote, data: dict[str, Any]) -> ConceptNote:
+STALE_EDIT = ("Someone else saved this note after you opened it, so your changes were not "
+              "saved. They are still in the form below: compare them with the note as it now "
+              "is (open it in another tab) and save again to keep yours.")
+
+
+def update_draft(user: User, note: ConceptNote, data: dict[str, Any],
+                 seen_version: int | None = None) -> ConceptNote:
+    """Write the form's data onto the working copy. ``seen_version`` is the note's
+    ``lock_version`` when the form was opened: an edit of an older state is refused (409)
+    rather than overwriting what someone saved in between."""
     _require_editable(user, note)
+    if seen_version is not None and seen_version != note.lock_version:
+        raise Conflict(STALE_EDIT, code="stale")
     before = snapshot(note)
     _apply(note, data)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError as exc:  # saved or submitted by another request at this moment
+        raise Conflict(STALE_EDIT, code="stale") from exc
     after = snapshot(note)
     changed = {k for k in after if before.get(k) != after.get(k)}
     if changed:

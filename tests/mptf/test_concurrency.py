@@ -1,6 +1,8 @@
 """Concurrency and durability on PostgreSQL: many reviewers at once, runs at once, notes
-numbered at once, and a process killed in the middle of issuing a decision."""
+numbered at once, an import racing edits, and a process killed in the middle of issuing a
+decision."""
 
+import io
 import os
 import signal
 import subprocess
@@ -14,6 +16,7 @@ from mptf.extensions import db
 from mptf.models import (
     Allocation,
     AllocationRun,
+    AuditEvent,
     ConceptNote,
     Decision,
     FundingCycle,
@@ -91,6 +94,56 @@ def test_notes_created_at_once_get_distinct_references(served_app, seeded):
     references = run_at_once([make_draft(i) for i in ids])
     assert len(set(references)) == len(ids)
     assert db.session.scalar(db.select(db.func.count()).select_from(ConceptNote)) == len(ids)
+
+
+def test_an_import_racing_edits_loses_nothing_and_doubles_nothing(served_app, seeded):
+    """The secretariat imports a batch while two members of a country team save the same draft
+    from the same opened form and a third submits another note: every imported row is one
+    note with its own number, exactly one of the two saves lands (the other is told, 409), and
+    the submission is whole."""
+    from tests.mptf.pipeline.test_exports_and_import import GOOD, IMPORT_HEADER
+    from tests.mptf.pipeline.test_pages import LOCK_RE, form_post
+
+    factories.user("secretariat", email="sec@example.org")
+    members = [factories.user("country_team", country="KEN", email=f"ken{i}@example.org")
+               for i in range(3)]
+    shared = factories.note(members[0])
+    ready = factories.note(members[0], title="Ready to go")
+    db.session.commit()
+    edit, submit = f"/pipeline/{shared.id}/edit", f"/pipeline/{ready.id}/edit"
+    sessions = [Auth(served_app.test_client()) for _ in range(4)]
+    sessions[0].login("sec@example.org")
+    for session, member in zip(sessions[1:], members, strict=True):
+        session.login(member.email)
+    version = LOCK_RE.search(sessions[1].client.get(edit).get_data(as_text=True)).group(1)
+    rows = "".join(GOOD.replace("Good note", f"Imported {i}") for i in range(6))
+    import_data = {"csrf_token": csrf_token(sessions[0].client, "/pipeline/import"),
+                   "file": (io.BytesIO((IMPORT_HEADER + rows).encode()), "batch.csv")}
+    edits = [form_post({"title": f"Saved by {i}", "lock_version": version,
+                        "csrf_token": csrf_token(sessions[i].client, edit)}) for i in (1, 2)]
+    submission = form_post({"title": "Ready to go", "csrf_token": csrf_token(
+        sessions[3].client, submit)}, "submit")
+    statuses = run_at_once([
+        lambda: sessions[0].client.post("/pipeline/import", data=import_data,
+                                        content_type="multipart/form-data").status_code,
+        lambda: sessions[1].client.post(edit, data=edits[0]).status_code,
+        lambda: sessions[2].client.post(edit, data=edits[1]).status_code,
+        lambda: sessions[3].client.post(submit, data=submission).status_code,
+    ])
+    assert statuses[0] == 200 and statuses[3] == 302
+    assert sorted(statuses[1:3]) == [302, 409]
+    db.session.expire_all()
+    notes = db.session.scalars(db.select(ConceptNote).order_by(ConceptNote.id)).all()
+    imported = [n for n in notes if n.title.startswith("Imported")]
+    assert len(imported) == 6 and len(notes) == 8
+    assert len({n.reference for n in notes}) == 8
+    winner = 1 if statuses[1] == 302 else 2
+    assert db.session.get(ConceptNote, shared.id).title == f"Saved by {winner}"
+    edited = db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.action == "note_edited", AuditEvent.entity_id == shared.id)).all()
+    assert len(edited) == 1
+    submitted = db.session.get(ConceptNote, ready.id)
+    assert submitted.status == "submitted" and len(submitted.versions) == 1
 
 
 def test_two_cycle_runs_at_once(served_app, request):

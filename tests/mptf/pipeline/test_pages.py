@@ -192,3 +192,53 @@ def test_listing_runs_a_constant_number_of_queries(client, auth, kenya, secretar
     many = count_queries("/pipeline/")
     assert many == few
     assert few <= 15
+
+
+LOCK_RE = re.compile(r'name="lock_version" type="hidden" value="(\d+)"')
+
+
+def test_an_edit_of_a_note_saved_meanwhile_is_refused_and_kept_in_the_form(
+        client, served_app, auth, kenya):
+    """Two people of one country team open the same draft; the second to save is told, its
+    text stays in the form, the first one's save stands, and saving again keeps the second."""
+    from tests.conftest import Auth
+
+    colleague = factories.user("country_team", country="KEN", email="kenya2@example.org")
+    note = factories.note(kenya)
+    db.session.commit()
+    edit = f"/pipeline/{note.id}/edit"
+    other = Auth(served_app.test_client())
+    auth.login("kenya@example.org")
+    other.login(colleague.email)
+    mine = LOCK_RE.search(client.get(edit).get_data(as_text=True)).group(1)
+    theirs = LOCK_RE.search(other.client.get(edit).get_data(as_text=True)).group(1)
+    assert mine == theirs
+
+    first = auth.post(edit, form_post({"title": "First words", "lock_version": mine}),
+                      token_from=edit)
+    assert first.status_code == 302
+    late = other.post(edit, form_post({"title": "Second words", "lock_version": theirs}),
+                      token_from=edit)
+    assert late.status_code == 409
+    html = late.get_data(as_text=True)
+    assert "Someone else saved this note after you opened it" in html
+    assert 'value="Second words"' in html  # nothing typed is lost
+    db.session.expire_all()
+    assert db.session.get(ConceptNote, note.id).title == "First words"
+    assert [e.action for e in events_of(note)].count("note_edited") == 1
+
+    again = LOCK_RE.search(html).group(1)
+    assert int(again) > int(theirs)
+    kept = other.post(edit, form_post({"title": "Second words", "lock_version": again}),
+                      token_from=edit)
+    assert kept.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ConceptNote, note.id).title == "Second words"
+
+
+def events_of(note):
+    from mptf.models import AuditEvent
+
+    return db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.entity_type == "concept_notes", AuditEvent.entity_id == note.id)
+        .order_by(AuditEvent.id)).all()
