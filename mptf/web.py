@@ -57,9 +57,15 @@ def register_web(app: Flask) -> None:
     def load_user(user_id: str):
         from mptf.models import User
 
-        if not user_id.isdigit():
+        # "<id>.<session version>" (User.get_id): a session of an older version, signed
+        # out or deactivated since, is anonymous.
+        number, _, version = user_id.partition(".")
+        if not (number.isdigit() and version.isdigit()):
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(number))
+        if user is None or user.session_version != int(version):
+            return None
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -47,6 +47,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    current_user.end_sessions()  # a copy of the session cookie is anonymous from now on
+    commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

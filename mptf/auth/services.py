@@ -107,5 +107,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
         raise ServiceError("You cannot deactivate your own account.")
     before = user.active
     user.active = active
+    if not active:
+        user.end_sessions()  # reactivation does not bring the old sessions back
     record(actor, "user_activated" if active else "user_deactivated", user,
            before={"active": before}, after={"active": active})

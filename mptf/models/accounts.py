@@ -43,6 +43,10 @@ class User(UserMixin, db.Model):
     country_id: Mapped[int | None] = mapped_column(ForeignKey("countries.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Sessions are signed cookies kept by the browser: a copy would outlive its sign-out.
+    # Each session carries this number (``get_id``), and signing out or deactivating the
+    # account raises it, so every session signed with the old number stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     country: Mapped[Country | None] = relationship()
 
@@ -55,6 +59,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session version."""
+        return f"{self.id}.{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Sign the user out everywhere: every existing session cookie becomes anonymous."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
