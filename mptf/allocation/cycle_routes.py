@@ -148,7 +148,7 @@ def run_cycle(cycle_id: int):
         flash(getattr(exc, "message", str(exc)), "error")
     else:
         funded = sum(1 for line in run.lines if line.status == "funded")
-        flash(f"Run saved: {funded} notes funded.", "success")
+        flash(f"Run saved: {funded} note{'' if funded == 1 else 's'} funded.", "success")
     return redirect(url_for("allocation.cycle", cycle_id=cycle_id))
 
 
