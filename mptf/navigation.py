@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 
 from mptf.models import User
 
@@ -31,8 +31,15 @@ def add(*items: NavItem) -> None:
             ITEMS.append(item)
 
 
-def navigation(user: User) -> list[dict[str, str]]:
+def navigation(user: User) -> list[dict[str, str | bool]]:
+    """The user's entries, in order; ``current`` marks the one entry whose address is the
+    longest prefix of the page's (on /fund/cycles/1 that is "Funding cycles", not "Fund")."""
     views = current_app.view_functions
-    return [{"label": i.label, "url": url_for(i.endpoint)}
-            for i in sorted(ITEMS, key=lambda i: i.order)
-            if user.role in i.roles and i.endpoint in views]
+    items = [{"label": i.label, "url": url_for(i.endpoint), "current": False}
+             for i in sorted(ITEMS, key=lambda i: i.order)
+             if user.role in i.roles and i.endpoint in views]
+    path = request.path if has_request_context() else ""
+    matching = [item for item in items if item["url"] != "/" and path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["current"] = True
+    return items
