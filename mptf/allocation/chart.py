@@ -19,7 +19,6 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402  (after choosing the backend)
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from mptf.formatting import usd  # noqa: E402
 
@@ -37,10 +36,6 @@ ALLOCATED_COLOUR = "#9a6700"
 
 def inline_safe(svg: str, title: str) -> str:
     return charts.inline_safe(svg, title, "fund-chart-title")
-
-
-def _millions(value: float, _pos: int) -> str:
-    return f"{value / 1_000_000:,.1f} M"
 
 
 def balance_chart(series: pd.DataFrame, until: date | None = None) -> str | None:
@@ -65,7 +60,7 @@ def balance_chart(series: pd.DataFrame, until: date | None = None) -> str | None
                 linestyle="--", label="Allocated by approved cycles")
         ax.fill_between(days, allocated, deposits, step="post", color=DEPOSITS_COLOUR,
                         alpha=0.08, linewidth=0)
-        ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+        ax.yaxis.set_major_formatter(charts.Millions(per_dollar=1))
         ax.set_ylabel("USD (cumulative)")
         ax.set_ylim(bottom=0)
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)

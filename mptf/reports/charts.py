@@ -11,7 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import Formatter  # noqa: E402
 
 PALETTE = ["#005a9c", "#4a90c2", "#8cbfe0", "#f2a900", "#7a5195", "#2e8b57", "#c0392b"]
 
@@ -37,8 +37,24 @@ def svg(fig) -> str:
     return text[text.index("<svg"):]
 
 
-def _usd_millions(value: float, _pos: int) -> str:
-    return f"{value / 100 / 1_000_000:,.1f} M"
+class Millions(Formatter):
+    """Axis labels in millions of dollars with as many decimals as the ticks need, the same
+    for every tick (0.00 M, 0.25 M, 0.50 M): with one decimal, a tick at 250,000 read
+    '0.2 M' and one at 750,000 '0.8 M'. ``per_dollar`` is 100 for cents, 1 for dollars."""
+
+    def __init__(self, per_dollar: int = 100):
+        self.scale = per_dollar * 1_000_000
+        self.ticks: list[float] = []
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        self.ticks = [loc / self.scale for loc in locs]
+
+    def __call__(self, value: float, pos: int | None = None) -> str:
+        ticks = self.ticks or [value / self.scale]
+        decimals = next((d for d in range(4)
+                         if all(abs(round(t, d) - t) < 1e-9 for t in ticks)), 3)
+        return f"{value / self.scale:,.{decimals}f} M"
 
 
 def bars(labels: list[str], series: dict[str, list[int]], *, title: str = "",
@@ -58,12 +74,12 @@ def bars(labels: list[str], series: dict[str, list[int]], *, title: str = "",
         ax.set_yticks(list(positions), labels)
         ax.invert_yaxis()
         if money:
-            ax.xaxis.set_major_formatter(FuncFormatter(_usd_millions))
+            ax.xaxis.set_major_formatter(Millions())
             ax.set_xlabel("USD")
     else:
         ax.set_xticks(list(positions), labels, rotation=0)
         if money:
-            ax.yaxis.set_major_formatter(FuncFormatter(_usd_millions))
+            ax.yaxis.set_major_formatter(Millions())
             ax.set_ylabel("USD")
     if title:
         ax.set_title(title, loc="left")

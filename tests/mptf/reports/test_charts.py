@@ -1,0 +1,44 @@
+"""Chart axes in millions: every tick label is the tick's own number."""
+
+import re
+from datetime import date
+
+import pandas as pd
+
+from mptf.allocation.chart import balance_chart
+from mptf.reports.charts import Millions, bars
+
+
+def labels(formatter: Millions, ticks: list[float]) -> list[str]:
+    formatter.set_locs(ticks)
+    return [formatter(t) for t in ticks]
+
+
+def test_ticks_get_the_decimals_they_need_and_all_the_same():
+    quarter = [0, 25_000_000, 50_000_000, 75_000_000, 100_000_000]  # cents
+    assert labels(Millions(), quarter) == ["0.00 M", "0.25 M", "0.50 M", "0.75 M", "1.00 M"]
+    assert labels(Millions(), [0, 50_000_000, 100_000_000]) == ["0.0 M", "0.5 M", "1.0 M"]
+    assert labels(Millions(), [0, 100_000_000, 200_000_000]) == ["0 M", "1 M", "2 M"]
+    assert labels(Millions(per_dollar=1), [0, 2_500_000, 5_000_000]) == [
+        "0.0 M", "2.5 M", "5.0 M"]
+    assert labels(Millions(), [0, 1_250_000_000]) == ["0.0 M", "12.5 M"]
+
+
+def tick_texts(svg: str) -> list[str]:
+    return re.findall(r">\s*([\d.,]+ M)\s*<", svg)
+
+
+def test_a_bar_chart_of_2_14_million_reads_its_quarter_ticks_right():
+    svg = bars(["Area 4"], {"Requested": [214_000_000], "Allocated": [107_000_000]})
+    ticks = tick_texts(svg)
+    assert "0.25 M" in ticks and "0.75 M" in ticks
+    assert "0.2 M" not in ticks and "0.8 M" not in ticks
+
+
+def test_the_fund_balance_chart_reads_its_ticks_right():
+    series = pd.DataFrame({"day": [date(2026, 1, 1), date(2026, 6, 1)],
+                           "net_deposits": [198_000_000, 346_500_000],
+                           "allocated": [0, 107_000_000]})
+    ticks = tick_texts(balance_chart(series, until=date(2026, 12, 1)))
+    assert ticks and all(float(t[:-2].replace(",", "")) * 4 % 1 == 0 for t in ticks)
+    assert len({len(t) for t in ticks}) == 1  # the same decimals on every tick
