@@ -167,8 +167,10 @@ def decision_context(decision: Decision) -> dict:
                  {"Requested": by_area["Requested"].tolist(),
                   "Allocated": by_area["Allocated"].tolist()},
                  title="Requested and allocated by thematic area")
-    attendance = sorted(decision.attendance, key=lambda a: (a.membership.seat.constituency,
-                                                             a.membership.seat.position))
+    from mptf.committee.services import seat_key
+
+    # The fund's seat order (chair first, ex officio last), as on the committee's pages.
+    attendance = sorted(decision.attendance, key=lambda a: seat_key(a.membership.seat))
     met, reasons = quorum(decision) if decision.meeting_date else (False, ["No meeting date."])
     notes_by_ref = {n.reference: n.id for n in db.session.scalars(select(ConceptNote).where(
         ConceptNote.reference.in_(tables["approved"]["Reference"].tolist()
