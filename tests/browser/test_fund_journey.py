@@ -11,11 +11,13 @@ committee's previous term (ending today) and the rotation orders."""
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from mptf.committee import services as committee
 from mptf.extensions import db
@@ -464,7 +466,21 @@ def issue_the_decision(journey, live_app, story: Story, cycle_id: int, tmp_path)
         statuses = {n.reference: n.status for n in db.session.scalars(db.select(ConceptNote))}
         assert statuses == {kenya: "selected", story.notes["bangladesh"]: "pipeline",
                             story.notes["kenya_2"]: "pipeline"}
-    assert pdf.startswith(b"%PDF")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    for expected in ("Decision of the Steering Committee on Cycle 2026-1", "Geneva",
+                     "Outcome Consensus", "Quorum Met", "Approved 1 joint programme, "
+                     "USD 1,070,000.00", "Condition: A baseline survey in the first quarter.",
+                     f"{kenya} IOM 600,000.00 42,000.00 642,000.00",
+                     f"{story.notes['bangladesh']} Bangladesh", "No quorum in review",
+                     "Below the minimum score", "Coordinator Chair"):
+        assert expected in text, expected
+    # The members in the fund's seat order, chair first; the chart's ticks read true.
+    seats = re.findall(r"^(Chair \(Network Coordinator\)|UN Network on Migration|Contributing "
+                       r"states|Countries of origin, transit and destination) \d", text, re.M)
+    assert list(dict.fromkeys(seats)) == [
+        "Chair (Network Coordinator)", "UN Network on Migration", "Contributing states",
+        "Countries of origin, transit and destination"]
+    assert "0.25 M" in text and "0.2 M" not in text
     return pdf
 
 
