@@ -720,6 +720,21 @@ def test_signing_in_again_after_logout_works_and_old_cookies_stay_dead(client, a
     assert outcome(replay.get("/home")) == LOGIN
 
 
+def test_a_remember_me_cookie_replayed_after_logout_is_anonymous(client, served_app, accounts):
+    """'Keep me signed in' writes a long-lived cookie of its own: sign-out ends it too."""
+    client.post("/login", data={"email": "secretariat@example.org", "remember": "y",
+                                "password": factories.PASSWORD, "csrf_token": csrf_token(client)})
+    remembered = client.get_cookie("remember_token").value
+    elsewhere = served_app.test_client()
+    elsewhere.set_cookie("remember_token", remembered)
+    assert outcome(elsewhere.get("/home")) == 200  # the cookie alone signs in
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/home")})
+    replay = served_app.test_client()
+    replay.set_cookie("remember_token", remembered)
+    assert outcome(replay.get("/home")) == LOGIN
+    assert outcome(elsewhere.get("/home")) == LOGIN  # signed out everywhere
+
+
 def test_a_deactivated_user_is_signed_out_on_the_next_request(client, served_app, accounts):
     _login(client, "secretariat@example.org")
     assert outcome(client.get("/home")) == 200
