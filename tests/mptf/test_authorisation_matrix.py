@@ -559,6 +559,30 @@ def test_the_table_covers_every_route(world):
         f"stale: {sorted(set(EXPECTED) - set(rules(world.served)))}")
 
 
+def test_the_table_agrees_with_the_role_decorators(world):
+    """Where a view says its roles (``roles_required`` leaves them on the view, the API's
+    ``operation`` its description), the table refuses every other role with 403, lets those
+    roles through the gate and sends anonymous requests to sign in (401 on the API)."""
+    role_of = {TEAM: "country_team", OTHER: "country_team"} | {p: p for p in SIGNED_IN[2:]}
+    disagree, checked = [], 0
+    for endpoint, view in world.served.view_functions.items():
+        roles, signed_out = getattr(view, "allowed_roles", None), LOGIN
+        operation = getattr(view, "api_operation", None)
+        if operation is not None and operation.roles is not None:
+            roles, signed_out = operation.roles or tuple(role_of.values()), 401
+        if roles is None:
+            continue
+        checked += 1
+        for principal, role in role_of.items():
+            cell = EXPECTED[endpoint][principal]
+            if (role in roles) == (cell == 403):
+                disagree.append(f"{endpoint} {principal}: {cell} but roles {roles}")
+        if EXPECTED[endpoint][ANON] != signed_out:
+            disagree.append(f"{endpoint} anonymous: {EXPECTED[endpoint][ANON]}")
+    assert disagree == []
+    assert checked >= 85  # 72 site views and 14 API operations say their roles today
+
+
 @pytest.mark.parametrize("principal", PRINCIPALS)
 def test_every_route_as(world, principal):
     wrong, leaks = [], []
