@@ -32,8 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from mptf import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+    from mptf import guards, models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
     from mptf.web import register_web
 
+    guards.install(app)
     register_web(app)
     return app

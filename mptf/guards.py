@@ -1,0 +1,39 @@
+"""What every request of the HTML site is checked for before a view sees it: ids in paths
+that fit the database's integer columns (a larger one is a 404, never an overflow and a 500)
+and no NUL characters in form fields, query parameters or file names (PostgreSQL cannot
+store them; the API refuses them in its own error format)."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` with the largest id the database holds as its default maximum."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul() -> bool:
+    values = [*request.args.keys(), *request.args.values()]
+    if request.method != "GET" and request.mimetype in ("application/x-www-form-urlencoded",
+                                                        "multipart/form-data"):
+        values += [*request.form.keys(), *request.form.values(),
+                   *(f.filename or "" for f in request.files.values())]
+    return any("\x00" in value for value in values)
+
+
+def install(app: Flask) -> None:
+    """Before any blueprint is registered: the converter applies when the rules are bound."""
+    app.url_map.converters["int"] = IdConverter
+
+    @app.before_request
+    def refuse_nul_characters():
+        if not request.path.startswith("/api/") and _has_nul():
+            abort(400, "A field contains a NUL character, which no text may hold; remove it "
+                       "and try again. Nothing was saved.")
