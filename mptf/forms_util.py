@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable
 
+import wtforms
 from wtforms.fields.choices import SelectChoice
 
 
@@ -12,3 +14,15 @@ def choices(pairs: Iterable[tuple[object, str]], blank: str | None = None) -> li
     out = [SelectChoice("", blank)] if blank is not None else []
     out.extend(SelectChoice(str(value), label) for value, label in pairs)
     return out
+
+
+class DecimalField(wtforms.DecimalField):
+    """A decimal number that is a number: ``decimal.Decimal`` reads 'NaN', 'sNaN' and
+    'Infinity', which no share, weight or score is, and NumberRange cannot compare a signalling
+    NaN (it raises)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if valuelist and isinstance(self.data, decimal.Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))

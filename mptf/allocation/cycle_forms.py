@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectMultipleField,
@@ -19,11 +18,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from mptf.extensions import db
-from mptf.forms_util import choices
+from mptf.forms_util import DecimalField, choices
 from mptf.models import REGIONS, ReviewRound, ThematicArea
 from mptf.money import parse_usd
 
-PERCENT = [Optional(), NumberRange(0, 100, "A share from 0 to 100 %.")]
+PERCENT = [Optional(), NumberRange(0, 100, "A share from 0 to 100 %%.")]
 
 
 class _PolicyFields(FlaskForm):
