@@ -66,10 +66,19 @@ def round_rubric(round_: ReviewRound) -> Rubric:
          "scale_max": c.scale_max, "guidance": c.guidance} for c in round_.criteria])
 
 
+SCALE_LIMIT = 100
+
+
 def set_criteria(actor: User, round_: ReviewRound, records: list[dict[str, Any]]) -> None:
     """Replace the round's rubric while it is in preparation; scoring.Rubric checks it."""
     _require(actor, "secretariat")
     _state(round_, "draft", doing="change the rubric")
+    for row in records:
+        ends = (row.get("scale_min", 1), row.get("scale_max", 5))
+        if any(isinstance(end, int | float) and abs(end) > SCALE_LIMIT for end in ends):
+            raise ServiceError(f"A scale runs between -{SCALE_LIMIT} and {SCALE_LIMIT} (the "
+                               "scoring form shows one choice per point).",
+                               fields={"criteria": ["Scale out of range."]})
     try:
         rubric = Rubric.from_records(records)
     except (ValueError, TypeError) as exc:
