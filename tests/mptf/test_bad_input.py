@@ -1,0 +1,118 @@
+"""Property: every HTML form POST endpoint, posted by the role that may use it with a valid
+CSRF token and malformed, oversized, wrong-typed, missing or unexpected fields (Hypothesis,
+bounded: MPTF_FUZZ_EXAMPLES per endpoint), answers below 500, says why, and saves nothing.
+The endpoints are the url_map's: a new form without a description here fails the suite."""
+
+from __future__ import annotations
+
+import pytest
+
+from mptf.extensions import db
+from tests.mptf import bad_input
+from tests.mptf.api import conftest as api_fixtures
+from tests.mptf.bad_input import COVERED_ELSEWHERE, ENDPOINTS, Session, fuzz, table_digests
+
+# The fixtures of the API's world and of the forms' ids (assigned, so pytest finds them here).
+test_config, fast_password_hashes = api_fixtures.test_config, api_fixtures.fast_password_hashes
+teams, committee, people, world = (api_fixtures.teams, api_fixtures.committee,
+                                   api_fixtures.people, api_fixtures.world)
+form_ids = bad_input.form_ids
+
+
+PIPELINE_AND_COMMITTEE = ("pipeline.", "committee.", "review.")
+
+
+def html_post_endpoints(app) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules()
+            if "POST" in rule.methods and not rule.rule.startswith("/api/")}
+
+
+def test_every_html_form_is_fuzzed(app):
+    described = {spec.endpoint for spec in ENDPOINTS}
+    missing = html_post_endpoints(app) - described - COVERED_ELSEWHERE
+    assert not missing, f"add these forms to tests/mptf/bad_input.py ENDPOINTS: {missing}"
+    assert described - html_post_endpoints(app) <= {"allocation.what_if"}  # a GET form
+
+
+@pytest.mark.parametrize("prefix", PIPELINE_AND_COMMITTEE)
+def test_bad_input_is_refused_and_nothing_saved(form_ids, client, prefix):
+    session = Session(client)
+    specs = [s for s in ENDPOINTS if s.endpoint.startswith(prefix)]
+    assert specs
+    for spec in specs:
+        fuzz(session, form_ids, spec)()
+
+
+def test_logging_out_with_unexpected_fields_changes_nothing(form_ids, client):
+    session = Session(client)
+    session.as_("KEN")
+    before = table_digests(("users", "audit_events"))
+    response = client.post("/logout", data={"csrf_token": session.token, "is_admin": "1",
+                                            "next": "//evil.example", "user_id": "1"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    assert table_digests(("users", "audit_events")) == before
+    db.session.rollback()
+
+
+# --- regressions: each defect the property found ---------------------------------------------
+
+def test_an_id_beyond_the_database_integer_is_not_found(form_ids, client):
+    """It reached the database and overflowed (SQLite: OverflowError; PostgreSQL: integer out
+    of range), a 500."""
+    session = Session(client)
+    session.as_("KEN")
+    for path in (f"/pipeline/{2**31}", f"/pipeline/{2**63}/edit", f"/pipeline/{10**30}"):
+        assert client.get(path).status_code == 404, path
+    assert client.get(f"/pipeline/{form_ids['draft']}").status_code == 200
+
+
+def test_a_nul_character_in_a_form_is_refused_with_a_sentence(form_ids, client):
+    """PostgreSQL cannot store NUL: the title saved through the edit form was a 500 there."""
+    session = Session(client)
+    session.as_("KEN")
+    before = table_digests()
+    response = client.post(f"/pipeline/{form_ids['draft']}/edit", data={
+        "csrf_token": session.token, "title": "Safe\x00corridors", "save": "Save draft"})
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+    assert client.get("/pipeline/?q=a%00b").status_code == 400
+    assert table_digests() == before
+
+
+def test_a_rubric_scale_is_bounded(form_ids, client):
+    """A scale of 1 to a million was saved, and the scoring form drew a million choices."""
+    session = Session(client)
+    session.as_("sec")
+    code, label, weight, low, _high = form_ids["criteria"][0]
+    response = client.post(f"/review/{form_ids['draft_round']}/rubric", data={
+        "csrf_token": session.token, "code_0": code, "label_0": label,
+        "weight_0": str(weight), "min_0": str(low), "max_0": "1000000"})
+    assert response.status_code == 400
+    assert "A scale runs between -100 and 100" in response.get_data(as_text=True)
+
+
+def test_a_too_long_review_comment_says_why(form_ids, client):
+    """The scoring page refused it (400) without showing the comment's error."""
+    session = Session(client)
+    session.as_("reviewer")
+    code = form_ids["criteria"][0][0]
+    response = client.post(f"/review/{form_ids['open_round']}/notes/{form_ids['unfunded']}",
+                           data={"csrf_token": session.token, f"comment_{code}": "x" * 5001,
+                                 "overall": "y" * 10_001, "save": "Save draft"})
+    assert response.status_code == 400
+    assert response.get_data(as_text=True).count('class="error"') == 2
+
+
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity", "abc", "101"])
+def test_a_share_that_is_not_a_number_is_a_field_error(form_ids, client, value):
+    """'sNaN' raised in NumberRange, and the '%' of 'A share from 0 to 100 %.' broke its
+    message's formatting: both were 500s on the cycle form."""
+    session = Session(client)
+    session.as_("sec")
+    response = client.post("/fund/cycles/new", data={
+        "csrf_token": session.token, "name": "Cycle 9", "method": "greedy",
+        "cap_1": value, "min_score": value})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Not a valid decimal value." in html or "A share from 0 to 100 %." in html
