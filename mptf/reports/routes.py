@@ -170,8 +170,11 @@ def decision_view(decision_id: int):
     found = _issued(decision_id)
     allocations = db.session.scalars(db.select(Allocation).where(
         Allocation.cycle_id == found.cycle_id).order_by(Allocation.rank)).all()
+    from mptf.allocation.cycles import STATUS_LABELS
+
     return render_template("reports/decision_view.html", decision=found,
-                           allocations=allocations, lines=found.run.lines)
+                           allocations=allocations, lines=found.run.lines,
+                           labels=STATUS_LABELS)
 
 
 @bp.route("/decisions/<int:decision_id>.pdf")

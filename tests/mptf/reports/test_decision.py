@@ -240,3 +240,13 @@ def test_the_pdf_transfer_lines_sum_to_each_allocation(issued):
             TransferLine.allocation_id == a.id)).all()
         assert sum(t.total_cents for t in lines) == a.amount_cents
         assert re.search(re.escape(a.note.reference), pdf_text(issued.pdf))
+
+
+def test_the_decision_page_names_every_outcome_and_every_letter(client, auth, issued,
+                                                                 pipeline_notes):
+    auth.login("sec@example.org")
+    html = client.get(f"/reports/decisions/{issued.id}").get_data(as_text=True)
+    assert "Country limit reached" in html and "Insufficient funds" in html
+    assert "country limit" not in html and "insufficient funds" not in html
+    names = re.findall(r'aria-label="(Letter on [^"]+)"', html)
+    assert names == [f"Letter on {n.reference} (PDF)" for n in pipeline_notes]
