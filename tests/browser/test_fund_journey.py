@@ -29,6 +29,7 @@ from mptf.models import (
     Contribution,
     Decision,
     FundingCycle,
+    IssuedDocument,
     Membership,
     Review,
     ReviewRound,
@@ -115,8 +116,8 @@ def test_from_committee_rotation_to_the_public_portfolio(journey, live_app, tmp_
     round_id = review_the_notes(journey, live_app, story)
     record_contributions(journey, live_app, story)
     cycle_id = set_up_and_run_the_cycle(journey, live_app, story, round_id)
-    pdf = issue_the_decision(journey, live_app, story, cycle_id, tmp_path)
-    verify_and_publish(journey, live_app, story, pdf)
+    pdf, letter = issue_the_decision(journey, live_app, story, cycle_id, tmp_path)
+    verify_and_publish(journey, live_app, story, pdf, letter)
     assert journey.console_errors == []
 
 
@@ -415,7 +416,8 @@ def set_up_and_run_the_cycle(journey, live_app, story: Story, round_id: int) -> 
 
 # --- 6-7. the decision -----------------------------------------------------------------------
 
-def issue_the_decision(journey, live_app, story: Story, cycle_id: int, tmp_path) -> bytes:
+def issue_the_decision(journey, live_app, story: Story, cycle_id: int,
+                       tmp_path) -> tuple[bytes, bytes]:
     page = journey.page
     kenya = story.notes["kenya"]
     reference = f"MIG-SC-{story.today.year}-01"
@@ -451,7 +453,21 @@ def issue_the_decision(journey, live_app, story: Story, cycle_id: int, tmp_path)
     pdf = saved.read_bytes()
     digest = hashlib.sha256(pdf).hexdigest()
     expect(page.locator("code")).to_have_text(digest)
+    letters = page.locator("table", has=page.get_by_role("columnheader", name="Letter"))
+    expect(letters.get_by_role("row").filter(has_text=story.notes["bangladesh"])).to_contain_text(
+        "No quorum in review")
+    expect(letters.get_by_role("row").filter(has_text=story.notes["kenya_2"])).to_contain_text(
+        "Below the minimum score")
+    # The Resident Coordinator's letter on the funded note, sealed at its first download.
+    with page.expect_download() as download:
+        page.get_by_role("link", name=f"Letter on {kenya} (PDF)").click()
+    letter = tmp_path / download.value.suggested_filename
+    download.value.save_as(letter)
     journey.logout()
+    with live_app.app_context():
+        sealed = db.session.scalar(db.select(IssuedDocument).where(
+            IssuedDocument.reference == f"{reference}-L-{kenya}"))
+        assert sealed.kind == "letter" and sealed.data == letter.read_bytes()
     with live_app.app_context():
         decision = db.session.scalar(db.select(Decision))
         cycle = db.session.get(FundingCycle, cycle_id)
@@ -481,12 +497,12 @@ def issue_the_decision(journey, live_app, story: Story, cycle_id: int, tmp_path)
         "Chair (Network Coordinator)", "UN Network on Migration", "Contributing states",
         "Countries of origin, transit and destination"]
     assert "0.25 M" in text and "0.2 M" not in text
-    return pdf
+    return pdf, letter.read_bytes()
 
 
 # --- 7-8. verification and the public page ---------------------------------------------------
 
-def verify_and_publish(journey, live_app, story: Story, pdf: bytes) -> None:
+def verify_and_publish(journey, live_app, story: Story, pdf: bytes, letter: bytes) -> None:
     page = journey.page
     kenya = story.notes["kenya"]
     reference = f"MIG-SC-{story.today.year}-01"
@@ -505,6 +521,11 @@ def verify_and_publish(journey, live_app, story: Story, pdf: bytes) -> None:
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("status")).to_contain_text(f"Genuine. Steering Committee decision "
                                                        f"{reference}")
+    journey.go("/reports/verify")
+    page.get_by_label("SHA-256").fill(hashlib.sha256(letter).hexdigest())
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Genuine. Letter {reference}-L-{kenya}: Decision letter on {kenya}")
     journey.go("/reports/verify")
     tampered = pdf[:-10] + bytes([pdf[-10] ^ 1]) + pdf[-9:]
     page.get_by_label("Or the PDF file").set_input_files(
