@@ -195,6 +195,9 @@ def score_note(page: Page, criteria, values: int | dict[str, int], comment: str)
         page.get_by_role("radiogroup", name=label).get_by_role(
             "radio", name=str(value), exact=True).check()
     page.get_by_label("Overall comment").fill(comment)
+    # The primary action looks like one (the site's blue), not like a browser's default.
+    expect(page.get_by_role("button", name="Submit review")).to_have_css(
+        "background-color", "rgb(0, 90, 156)")
     page.get_by_role("button", name="Submit review").click()
     expect(flash(page)).to_contain_text("Review submitted.")
 
