@@ -5,42 +5,10 @@ Every refusal prints one sentence to stderr and exits with status 2.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from mptf.services.errors import ServiceError
-
-EXIT_REFUSED = 2
-
-
-def fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(EXIT_REFUSED)
-
-
-def refusals_exit_2(command: Callable) -> Callable:
-    """Turn a ServiceError or ValueError into one sentence and exit status 2; nothing of the
-    command's unfinished work is committed."""
-
-    @wraps(command)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        from mptf.extensions import db
-
-        try:
-            return command(*args, **kwargs)
-        except ServiceError as exc:
-            db.session.rollback()
-            fail(exc.message)
-        except (ValueError, FileNotFoundError) as exc:
-            db.session.rollback()
-            fail(str(exc))
-
-    return wrapped
+from mptf.refusals import refusals_exit_2
 
 
 def _create_app():

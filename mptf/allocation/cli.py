@@ -8,7 +8,7 @@ import click
 import pandas as pd
 from flask.cli import with_appcontext
 
-from mptf.cli import refusals_exit_2
+from mptf.refusals import refusals_exit_2
 
 
 @click.group("allocation")

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from mptf.cli import refusals_exit_2
+from mptf.refusals import refusals_exit_2
 
 
 @click.command("iati")

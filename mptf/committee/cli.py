@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from mptf.cli import refusals_exit_2
+from mptf.refusals import refusals_exit_2
 
 
 @click.group("committee")

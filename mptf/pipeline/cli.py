@@ -1,7 +1,7 @@
 import click
 from flask.cli import with_appcontext
 
-from mptf.cli import refusals_exit_2
+from mptf.refusals import refusals_exit_2
 
 
 @click.group("pipeline")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from mptf.cli import refusals_exit_2
+from mptf.refusals import refusals_exit_2
 
 
 @click.group("export")
