@@ -34,6 +34,7 @@ from mptf.api.schemas import COMPONENTS
 from mptf.api.spec import (
     AREA,
     COUNTRY,
+    IF_MATCH,
     PAGED,
     REGION,
     STATUS,
@@ -434,7 +435,22 @@ def _note(note_id: int) -> ConceptNote:
 def _note_response(note: ConceptNote, status: int = 200) -> Response:
     response = jsonify(serialize.note(note, pipeline.can_edit(user(), note)))
     response.status_code = status
+    response.set_etag(_note_etag(note))
     return response
+
+
+def _note_etag(note: ConceptNote) -> str:
+    """The note's version counter as an ETag: it changes with every write of the note."""
+    return f"note-{note.id}-v{note.lock_version}"
+
+
+def _require_unchanged(note: ConceptNote) -> None:
+    """Honour If-Match: a client that read an older version gets 412, not a lost update."""
+    if request.if_match and not request.if_match.contains(_note_etag(note)) \
+            and not request.if_match.star_tag:
+        raise ApiError("The note has changed since you read it: GET it again, reapply your "
+                       "change and send its new ETag in If-Match.", status=412,
+                       code="precondition_failed")
 
 
 def _note_data(body: dict[str, Any]) -> dict[str, Any]:
@@ -493,10 +509,13 @@ def note(note_id: int):
 
 @bp.route(f"/notes/<{ID}:note_id>", methods=["PATCH"])
 @operation("Change a draft or returned note", tags=("pipeline",), roles=("country_team",),
-           body="NoteUpdate", response="Note", errors=(409,))
+           body="NoteUpdate", response="Note", errors=(409, 412), params=(IF_MATCH,),
+           description="Send the ETag of your last GET in If-Match so that a change made "
+                       "meanwhile by someone else is not overwritten.")
 def update_note(note_id: int):
     found = _note(note_id)
     body = json_body(validator, COMPONENTS["NoteUpdate"])
+    _require_unchanged(found)
     pipeline.update_draft(user(), found, _note_data(body))
     commit()
     return _note_response(found)

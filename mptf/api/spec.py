@@ -33,6 +33,8 @@ ERROR_TEXT = {
     404: "There is no such thing, or it is not yours to see.",
     409: "The object's state does not allow this now (e.g. a submitted note), or a "
          "concurrent change.",
+    412: "If-Match names an older version of the object: someone changed it since you read "
+         "it. GET it again, reapply your change and send its new ETag.",
     413: "The body is too large.",
     415: "The body is not JSON.",
     429: "Too many requests: wait for Retry-After seconds.",
@@ -102,6 +104,10 @@ Q = query("q", {"type": "string", "maxLength": 200},
           "Words in the reference, title or summary.")
 STATUS = query("status", {"type": "string", "enum": list(NOTE_STATUSES)}, "Note status.")
 PAGED = (LIMIT, CURSOR)
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
+            "schema": {"type": "string", "maxLength": 100},
+            "description": "The ETag of the note as you last read it: the change is refused "
+                           "(412) if the note has changed since, instead of overwriting it."}
 
 
 # --- the document ---------------------------------------------------------------------------

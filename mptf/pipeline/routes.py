@@ -147,10 +147,14 @@ def edit(note_id: int):
         except ServiceError as exc:
             db.session.rollback()
             form.apply_service_errors(exc.fields)
-            flash(exc.message, "error")
             status = exc.status
             if exc.code == "stale":  # saving again, having compared, keeps this text
                 form.lock_version.data = str(note.lock_version)
+                flash(f"{exc.message} They are still in the form below: compare them with the "
+                      "note as it now is (open it in another tab) and save again to keep yours.",
+                      "error")
+            else:
+                flash(exc.message, "error")
         else:
             if form.submit.data:
                 return _submit_after_save(note, form)

@@ -185,8 +185,7 @@ def create_draft(user: User, data: dict[str, Any]) -> ConceptNote:
 
 
 STALE_EDIT = ("Someone else saved this note after you opened it, so your changes were not "
-              "saved. They are still in the form below: compare them with the note as it now "
-              "is (open it in another tab) and save again to keep yours.")
+              "saved.")
 
 
 def update_draft(user: User, note: ConceptNote, data: dict[str, Any],

@@ -191,3 +191,22 @@ def test_limit_and_cursor_are_checked(world, api, api_tokens):
         response = sec.get(f"/api/v1/notes?{query}")
         assert response.status_code == 400, query
     assert len(sec.get("/api/v1/notes?limit=200").get_json()["data"]) == 6
+
+
+def test_if_match_refuses_a_change_based_on_an_older_read(world, api, api_tokens):
+    """Two clients read the draft; the first change lands, the second (If-Match of the older
+    read) is refused with 412 and changes nothing; without If-Match a change still lands."""
+    kenya = api.as_(api_tokens["KEN"])
+    path = f"/api/v1/notes/{world.draft.id}"
+    etag = kenya.get(path).headers["ETag"]
+    first = kenya.patch(path, json={"title": "First"}, headers={"If-Match": etag})
+    assert first.status_code == 200
+    assert first.headers["ETag"] != etag
+    late = kenya.patch(path, json={"title": "Late"}, headers={"If-Match": etag})
+    assert late.status_code == 412
+    assert late.get_json()["error"]["code"] == "precondition_failed"
+    db.session.expire_all()
+    assert db.session.get(ConceptNote, world.draft.id).title == "First"
+    fresh = kenya.patch(path, json={"title": "Fresh"}, headers={"If-Match": first.headers["ETag"]})
+    assert fresh.status_code == 200 and fresh.get_json()["title"] == "Fresh"
+    assert kenya.patch(path, json={"title": "Any"}, headers={"If-Match": "*"}).status_code == 200

@@ -156,7 +156,10 @@ def test_verify_by_upload_and_by_hash(client, issued):
         "csrf_token": token, "file": (io.BytesIO(issued.pdf), "decision.pdf")},
         content_type="multipart/form-data")
     assert genuine.status_code == 200 and "Genuine." in genuine.get_data(as_text=True)
-    tampered = issued.pdf[:-10] + b"0" + issued.pdf[-9:]  # one byte changed
+    # one byte changed (flipped, so that it differs whatever the byte was: writing a '0'
+    # changed nothing when the trailer's offset already had a 0 there)
+    tampered = issued.pdf[:-10] + bytes([issued.pdf[-10] ^ 1]) + issued.pdf[-9:]
+    assert tampered != issued.pdf
     forged = client.post("/reports/verify", data={
         "csrf_token": token, "file": (io.BytesIO(tampered), "decision.pdf")},
         content_type="multipart/form-data")
