@@ -31,6 +31,7 @@ from mptf.models import (
     FundingCycle,
     IssuedDocument,
     Membership,
+    Reminder,
     Review,
     ReviewRound,
     RoundNote,
@@ -284,6 +285,12 @@ def review_the_notes(journey, live_app, story: Story) -> int:
         re.compile(rf"{bangladesh}\s*2\s*7\s*2"))
     expect(progress.get_by_role("row").filter(has_text=kenya)).to_have_text(
         re.compile(rf"{kenya}\s*3\s*9\s*0"))
+    reviewers = page.locator("table", has=page.get_by_text("Per reviewer"))
+    expect(reviewers.get_by_role("row").filter(has_text="Philippines")).to_have_text(
+        re.compile(r"Philippines\s*2\s*0"))
+    expect(reviewers.get_by_role("button", name="Remind Philippines")).to_have_count(0)
+    page.get_by_role("button", name="Remind Sweden").click()
+    expect(flash(page)).to_contain_text("Reminder recorded.")
     journey.shot("round-progress")
     page.get_by_role("button", name="Close the round and compute results").click()
     expect(flash(page)).to_contain_text("The round is closed and its results computed.")
@@ -308,6 +315,9 @@ def review_the_notes(journey, live_app, story: Story) -> int:
             kenya: (1, 3, 93.33, True), bangladesh: (2, 2, 75.0, False),
             kenya_2: (3, 3, 50.0, True)}
         assert db.session.scalar(db.select(db.func.count()).select_from(Review)) == 8
+        reminded = db.session.scalars(db.select(Membership).join(
+            Reminder, Reminder.membership_id == Membership.id)).all()
+        assert [m.organisation.acronym for m in reminded] == ["SWE"]
         carmen = db.session.scalar(db.select(Assignment).join(Membership).where(
             Assignment.round_id == round_id,
             Assignment.note_id == story.note_ids["bangladesh"],
