@@ -13,6 +13,7 @@ import pandas as pd
 from mptf.allocation import services
 from mptf.allocation.balance import FundBalance
 from mptf.money import rate_percent, usd_plain
+from mptf.spreadsheet import safe_frame
 
 CONTRIBUTION_HEADERS = ["Reference", "Deposited on", "Donor", "Donor kind", "Earmark",
                         "Amount (USD)", "Fee rate", "AA fee (USD)", "Net (USD)"]
@@ -86,7 +87,7 @@ def to_csv(table: pd.DataFrame) -> str:
     for column in out.columns:
         if column in MONEY:
             out[column] = [usd_plain(int(v)) for v in out[column]]
-    return out.to_csv(index=False)
+    return safe_frame(out).to_csv(index=False)
 
 
 def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
@@ -95,7 +96,7 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, table in sheets.items():
-            out = table.reset_index(drop=True).astype(object)
+            out = safe_frame(table.reset_index(drop=True).astype(object))
             for column in out.columns:
                 if column in MONEY:
                     out[column] = [Decimal(usd_plain(int(v))) for v in table[column]]

@@ -16,6 +16,7 @@ from mptf.models import ConceptNote, Country, PunoBudgetLine, ThematicArea, User
 from mptf.money import usd_plain
 from mptf.pipeline.rules import STATUS_LABELS
 from mptf.pipeline.services import visible_notes
+from mptf.spreadsheet import safe_frame
 
 SORTS = {
     "submitted": (ConceptNote.submitted_at.desc().nulls_last(), ConceptNote.id.desc()),
@@ -164,7 +165,7 @@ EXPORT_COLUMNS = ["Reference", "Title", "Country", "Region", "Thematic area", "P
 
 def export_frame(user: User, f: Filters) -> pd.DataFrame:
     """The filtered pipeline as the page shows it, every page; money as exact USD text with
-    two decimals (never a float)."""
+    two decimals (never a float); no text cell a spreadsheet would run as a formula."""
     notes = db.session.scalars(
         filtered(user, f)
         .options(selectinload(ConceptNote.country), selectinload(ConceptNote.thematic_area),
@@ -187,4 +188,4 @@ def export_frame(user: User, f: Filters) -> pd.DataFrame:
             "Expires": n.expires_on.isoformat() if n.expires_on else "",
             "Score": "" if n.score is None else f"{n.score:.1f}",
         })
-    return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+    return safe_frame(pd.DataFrame(rows, columns=EXPORT_COLUMNS))

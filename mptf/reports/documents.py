@@ -28,6 +28,7 @@ from mptf.models.base import utcnow
 from mptf.money import usd_plain
 from mptf.reports.charts import bars
 from mptf.reports.pdf import render_pdf, sha256
+from mptf.spreadsheet import safe_frame
 from scoring import AllocationPolicy
 from scoring.summaries import allocation_totals, demand, transfer_totals
 
@@ -295,7 +296,7 @@ def for_export(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    return for_export(frame).to_csv(index=False)
+    return safe_frame(for_export(frame)).to_csv(index=False)
 
 
 def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
@@ -303,7 +304,7 @@ def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in frames.items():
-            out = frame.copy()
+            out = safe_frame(frame)
             for column in out.columns:
                 if column in MONEY_COLUMNS:
                     out[column] = [int(v) / 100 if pd.notna(v) else None for v in out[column]]

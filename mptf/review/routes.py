@@ -34,6 +34,7 @@ from mptf.review.forms import (
 from mptf.services.errors import NotFound, ServiceError
 from mptf.services.policy import roles_required
 from mptf.services.unit_of_work import commit
+from mptf.spreadsheet import safe_frame
 
 bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
 
@@ -313,13 +314,13 @@ def export(round_id: int, fmt: str):
     round_ = _round(round_id)
     if round_.status != "closed":
         abort(404)
-    frame = services.results_frame(round_)
+    frame = safe_frame(services.results_frame(round_))
     name = f"round-{round_.id}-results"
     if fmt == "csv":
         return Response(frame.to_csv(index=False, float_format="%.2f"), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     buffer = io.BytesIO()
-    with_means = services.criterion_means_frame(round_)
+    with_means = safe_frame(services.criterion_means_frame(round_))
     with pd_excel(buffer) as writer:
         frame.to_excel(writer, index=False, sheet_name="Ranking")
         if len(with_means):
