@@ -567,6 +567,11 @@ def verify_and_publish(journey, live_app, story: Story, pdf: bytes, letter: byte
     funded.get_by_role("link", name=kenya).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         "Fair recruitment corridors to the Gulf")
+    expect(page.get_by_role("row").filter(has_text="IOM — International Organization for "
+                                                   "Migration")).to_contain_text(
+        re.compile(r"600,000\.00\s*42,000\.00\s*642,000\.00"))
+    expect(page.get_by_role("row", name="Total 1,070,000.00")).to_be_visible()
+    expect(page.get_by_role("link", name=f"{reference} (PDF)")).to_be_visible()
     journey.shot("public-programme")
     with live_app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Allocation)) == 1
