@@ -196,6 +196,7 @@ def test_the_rotation_page_proposes_checks_and_confirms(client, auth, orders, se
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Rotation on 1 January 2027" in html and "next in the rotation order" in html
+    assert '="None"' not in html  # no aria-invalid="None" on the seats' choices
     un1 = factories.seat("un_network", 1).id
     who = factories.entity("WHO").id
     data = {"on": "2027-01-01", f"seat_{un1}": str(who), "check": "1"}
@@ -225,6 +226,8 @@ def test_the_rotation_page_refuses_an_ineligible_choice(client, auth, orders, se
     html = response.get_data(as_text=True)
     # ILO is not even offered for the seat it has just left.
     assert "Not a valid choice" in html
+    assert f'aria-describedby="seat_{un1}-help" aria-invalid="true" id="seat_{un1}"' in html
+    assert '="None"' not in html
     assert db.session.scalar(db.select(db.func.count(Membership.id))) == 13
 
 
