@@ -304,6 +304,10 @@ def review_the_notes(journey, live_app, story: Story) -> int:
     expect(ranking.get_by_role("row").filter(has_text=bangladesh)).to_contain_text("no quorum")
     expect(ranking.get_by_role("row").filter(has_text=kenya_2)).to_contain_text("50.0")
     expect(page.get_by_role("heading", name="Scores by reviewer")).to_be_visible()
+    # The wide table of criterion means scrolls sideways and is reachable by keyboard.
+    means = page.get_by_role("region", name="Mean score per criterion, scrolls sideways")
+    means.focus()
+    expect(means).to_be_focused()
     journey.shot("round-results")
     journey.logout()
 
