@@ -583,6 +583,16 @@ def detect_kind(data: bytes) -> str | None:
     return None
 
 
+MAX_INFLATED_BYTES = 100 * 1024 * 1024  # every part of an office file, decompressed
+
+
+def inflated_size(data: bytes) -> int:
+    """What a Word or Excel file's parts add up to once decompressed, as its archive declares
+    them (read from the directory, nothing is inflated): a zip bomb declares gigabytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
 def add_attachment(user: User, note: ConceptNote, filename: str, data: bytes) -> Attachment:
     _require_editable(user, note)
     config = fund_config()
@@ -602,6 +612,11 @@ def add_attachment(user: User, note: ConceptNote, filename: str, data: bytes) ->
         raise ServiceError(f"{name} is not a real .{extension} file (its content does not "
                            "match its name).", fields={"file": ["The content does not match "
                                                                "the file type."]})
+    if kind in ("docx", "xlsx") and inflated_size(data) > MAX_INFLATED_BYTES:
+        limit = MAX_INFLATED_BYTES // 1024 // 1024
+        raise ServiceError(f"{name} would expand to more than {limit} MB when opened; save it "
+                           "again from Word or Excel, or attach a PDF.",
+                           fields={"file": ["The file expands too much when opened."]})
     attachment = Attachment(note=note, filename=name, kind=kind, media_type=MEDIA_TYPES[kind],
                             size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
                             data=data, uploaded_by_id=user.id)
