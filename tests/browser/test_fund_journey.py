@@ -338,6 +338,19 @@ def review_the_notes(journey, live_app, story: Story) -> int:
     means.focus()
     expect(means).to_be_focused()
     journey.shot("round-results")
+    # The committee's record of conflicts: Carmen's declaration, and every recusal today.
+    page.get_by_role("link", name="Committee").click()
+    page.get_by_role("link", name="Conflicts of interest").click()
+    declared = page.locator("table").first.get_by_role("row").filter(has_text=bangladesh)
+    expect(declared).to_contain_text("Philippines")
+    expect(declared).to_contain_text("Our ministry funds the shelters' operator in Bangladesh.")
+    expect(declared).to_contain_text("by carmen@example.org")
+    recusals = page.locator("table").nth(1)
+    expect(recusals.get_by_role("row").filter(has_text="UNDP (UN Network on Migration 1)")
+           ).to_contain_text(bangladesh)
+    expect(recusals.get_by_role("row").filter(has_text="Philippines")).to_contain_text(
+        bangladesh)
+    journey.shot("conflicts")
     journey.logout()
 
     with live_app.app_context():
