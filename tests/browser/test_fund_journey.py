@@ -181,7 +181,7 @@ def rotate_the_committee(journey, live_app, story: Story) -> None:
 
     # The new members' representatives: each reviewer for the party that named them.
     for email, (_, party) in REVIEWERS.items():
-        journey.go("/committee/")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Committee").click()
         with live_app.app_context():
             shown = str(factories.entity(party) or factories.state(party))
         page.get_by_role("link", name=shown, exact=True).click()
@@ -189,7 +189,7 @@ def rotate_the_committee(journey, live_app, story: Story) -> None:
         page.get_by_role("button", name="Add", exact=True).click()
         expect(flash(page)).to_contain_text(f"{email} now acts for {shown}.")
         expect(page.get_by_role("row").filter(has_text=email)).to_contain_text("representative")
-    journey.go("/committee/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Committee").click()
     expect(row(page, "Chair (Network Coordinator) 1")).to_contain_text("Coordinator Chair")
     expect(row(page, "Countries of origin, transit and destination 1")).to_contain_text(
         "Carmen Reyes")
@@ -310,7 +310,8 @@ def review_the_notes(journey, live_app, story: Story) -> int:
         journey.logout()
 
     journey.login(SEC, PASSWORD)
-    journey.go(f"/review/{round_id}")
+    page.get_by_role("link", name="Review rounds").click()
+    page.get_by_role("link", name="Round 2026-A").click()
     progress = page.locator("table", has=page.get_by_text("Per note"))
     expect(progress.get_by_role("row").filter(has_text=bangladesh)).to_have_text(
         re.compile(rf"{bangladesh}\s*2\s*7\s*2"))
