@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 
 from mptf.auth.services import create_user
 from mptf.extensions import db
@@ -65,7 +66,7 @@ def note_data(punos: list[tuple[str, int]] | None = None, **overrides) -> dict:
         "national_partners": [{"name": "Ministry of Labour", "kind": "government"}],
         "stakeholders": [{"group": "migrants", "description": "Workers' associations"}],
         "government_endorsed": True,
-        "endorsement_date": __import__("datetime").date(2026, 1, 15),
+        "endorsement_date": date(2026, 1, 15),
     }
     data.update(overrides)
     return data
@@ -141,6 +142,15 @@ def membership(constituency: str, position: int, party_code: str, start, end=Non
     the_seat = seat(constituency, position)
     party = services.find_party(party_code, constituency)
     return services.appoint(None, the_seat, party, start, end, representatives=representatives)
+
+
+def sitting_term() -> tuple:
+    """A term from 1 January 2025 to two years after today: the committee of a fixture sits on
+    whatever day the suite runs (a fixed end date would expire under the tests)."""
+    from mptf.models.base import utcnow
+
+    today = utcnow().date()
+    return date(2025, 1, 1), date(today.year + 2, 1, 1)
 
 
 # --- the fund's money ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ independently, and closing computes every number with ``scoring.aggregate_round`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -260,6 +260,21 @@ def assignment_for(user: User, round_: ReviewRound, note_id: int) -> Assignment:
     return assignment
 
 
+def _require_sitting(assignment: Assignment, on: date | None = None) -> None:
+    """A member scores, or declares a conflict, only while its term runs (start inclusive,
+    end exclusive), even in a round it was frozen into."""
+    on = on or utcnow().date()
+    membership = assignment.membership
+    if on < membership.start_date:
+        when = f"starts on {membership.start_date:%d %B %Y}"
+    elif on >= membership.end_date:
+        when = f"ended on {membership.end_date - timedelta(days=1):%d %B %Y}"
+    else:
+        return
+    raise NotAllowed(f"{membership.organisation}'s term on the Steering Committee {when}: "
+                     "reviews are given while a term runs.")
+
+
 def my_assignments(user: User, round_: ReviewRound) -> list[tuple[Assignment, Review | None]]:
     memberships = memberships_of(user)
     assignments = list(db.session.scalars(select(Assignment).where(
@@ -297,11 +312,13 @@ def round_for(user: User, round_id: int, with_notes: bool = False) -> ReviewRoun
 
 
 def save_review(user: User, round_: ReviewRound, note_id: int, values: dict[str, int | None],
-                comments: dict[str, str], overall: str, submit: bool) -> Review:
+                comments: dict[str, str], overall: str, submit: bool,
+                on: date | None = None) -> Review:
     """Create or update the reviewer's one review of the note. A draft may be incomplete; a
     submission needs every criterion within its scale. The assignment row is locked, so two
     requests submitting the same review one after the other update one row."""
     assignment = assignment_for(user, round_, note_id)
+    _require_sitting(assignment, on)
     db.session.scalar(select(Assignment).where(Assignment.id == assignment.id).with_for_update())
     round_ = db.session.scalar(select(ReviewRound).where(ReviewRound.id == round_.id))
     _state(round_, "open", doing="score")
@@ -367,6 +384,7 @@ def reopen_review(user: User, round_: ReviewRound, note_id: int) -> Review:
 def declare_conflict(user: User, round_: ReviewRound, note_id: int, reason: str) -> None:
     """The reviewer declares a conflict instead of scoring: recused, any draft discarded."""
     assignment = assignment_for(user, round_, note_id)
+    _require_sitting(assignment)
     _state(round_, "open", doing="declare a conflict")
     reason = (reason or "").strip()
     if not reason:

@@ -46,8 +46,8 @@ def test_twenty_reviewers_submitting_at_once(served_app, seeded):
         .order_by(Organisation.acronym).limit(20)).all()
     for position, state in enumerate(states, start=1):
         seat = Seat(constituency="cotd_state", position=100 + position)
-        membership = Membership(seat=seat, organisation=state, start_date=date(2025, 1, 1),
-                                end_date=date(2027, 1, 1))
+        start, end = factories.sitting_term()
+        membership = Membership(seat=seat, organisation=state, start_date=start, end_date=end)
         user = factories.user("reviewer", email=f"r{position}@example.org")
         db.session.add_all([seat, membership, MembershipRepresentative(membership=membership,
                                                                         user=user)])

@@ -1,7 +1,6 @@
 """A committee of five scoring members (UN entities, states, a stakeholder), each with a
 reviewer account, and eight pipeline notes from Kenya and Bangladesh."""
 
-from datetime import date
 
 import pytest
 
@@ -9,7 +8,7 @@ from mptf.extensions import db
 from mptf.models import Membership, MembershipRepresentative, Organisation, Seat
 from tests import factories
 
-TERM = (date(2025, 1, 1), date(2027, 1, 1))
+TERM = factories.sitting_term()
 # (constituency, position, party kind, acronym): five scoring seats
 SEATS = [
     ("un_network", 1, "un_entity", "IOM"),

@@ -10,7 +10,7 @@ import pytest
 from mptf.extensions import db
 from mptf.models import Assignment, ConceptNote, Review, ReviewRound, Score
 from mptf.review import services
-from mptf.services.errors import NotFound, ServiceError
+from mptf.services.errors import NotAllowed, NotFound, ServiceError
 from tests import factories
 from tests.conftest import counting_queries
 from tests.mptf.review.conftest import appoint
@@ -121,6 +121,48 @@ def test_a_member_whose_term_ended_before_opening_is_not_in_the_round(
     assert former.id not in {a.membership_id for a in round_.assignments}
     with pytest.raises(NotFound):
         services.assignment_for(user_of(former), round_, pipeline_notes[0].id)
+
+
+def test_a_member_whose_term_ends_during_the_round_scores_no_more(
+        client, auth, committee, teams, pipeline_notes):
+    """Frozen into the round at opening, the member may score while its term runs; from the
+    day the term ends, a score or a conflict declaration is refused (403) and nothing saved."""
+    from mptf.models import Organisation
+
+    unicef = db.session.scalar(db.select(Organisation).where(Organisation.acronym == "UNICEF"))
+    leaving = appoint("un_network", 3, unicef, date(2024, 1, 1), date(2026, 3, 15),
+                      email="unicef@reviewers.example")
+    round_ = services.create_round(teams["sec"], services.RoundInput(
+        name="Round X", opens_on=OPENING, closes_on=None,
+        note_ids=[n.id for n in pipeline_notes[:2]]))
+    services.open_round(teams["sec"], round_, OPENING)
+    db.session.commit()
+    assert leaving.id in {a.membership_id for a in round_.assignments}
+    note = pipeline_notes[0]
+    services.save_review(user_of(leaving), round_, note.id, all_at(3), {}, "", submit=False,
+                         on=date(2026, 3, 14))
+    db.session.commit()
+    with pytest.raises(NotAllowed, match="ended on 14 March 2026"):
+        services.save_review(user_of(leaving), round_, note.id, all_at(4), {}, "",
+                             submit=True, on=date(2026, 3, 15))
+    db.session.rollback()
+
+    auth.login("unicef@reviewers.example")  # today is after the term: the page refuses too
+    path = f"/review/{round_.id}/notes/{note.id}"
+    refused = auth.post(path, {f"score_{c}": "4" for c in CODES} | {"submit": "1"},
+                        token_from=path)
+    assert refused.status_code == 403
+    assert "term on the Steering Committee ended on 14 March 2026" in refused.get_data(
+        as_text=True)
+    other = f"/review/{round_.id}/notes/{pipeline_notes[1].id}"
+    conflict = auth.post(f"{other}/conflict", {"reason": "Late."}, token_from=path)
+    assert conflict.status_code == 302 and conflict.headers["Location"] == other
+    assert "ended on 14 March 2026" in client.get(other).get_data(as_text=True)
+    db.session.expire_all()
+    review = db.session.scalar(db.select(Review).where(Review.membership_id == leaving.id))
+    assert review.status == "draft" and {s.value for s in review.scores} == {3}
+    assert {a.status for a in round_.assignments if a.membership_id == leaving.id} == {
+        "assigned"}
 
 
 def test_recused_reviewers_get_404_on_recused_notes(client, auth, open_round, committee,
