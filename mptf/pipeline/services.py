@@ -75,26 +75,40 @@ def fund_config() -> FundConfig:
 
 # --- who sees what -------------------------------------------------------------------------
 
+# Who, besides the note's own country team, sees a note that was never submitted (a draft, or
+# a draft withdrawn): the secretariat, which supports the teams; not the committee's members
+# (states and organisations among them) nor the fund office.
+DRAFT_ROLES = frozenset({"secretariat"})
+
+
 def can_see_all(user: User) -> bool:
     return user.role in SEEING_ROLES
 
 
 def visible_notes(user: User):
-    """A select of the notes ``user`` may see: a country team its own country's only."""
+    """A select of the notes ``user`` may see: a country team its own country's only; the
+    committee and the fund office only notes that were submitted at least once."""
     query = select(ConceptNote)
     if user.role == "country_team":
         return query.where(ConceptNote.country_id == user.country_id)
     if can_see_all(user):
-        return query
+        if user.role in DRAFT_ROLES:
+            return query
+        return query.where(ConceptNote.current_version > 0)
     return query.where(False)
 
 
 def note_for(user: User, note_id: int) -> ConceptNote:
     """The note, if ``user`` may see it; otherwise NotFound (a 404, not a 403: another
-    country's note does not exist for a country team)."""
+    country's note, or another's unsubmitted draft, does not exist for them)."""
     note = db.session.get(ConceptNote, note_id)
-    if note is None or not (can_see_all(user) or (
-            user.role == "country_team" and note.country_id == user.country_id)):
+    if note is None:
+        visible = False
+    elif user.role == "country_team":
+        visible = note.country_id == user.country_id
+    else:
+        visible = can_see_all(user) and (user.role in DRAFT_ROLES or note.current_version > 0)
+    if not visible:
         raise NotFound("There is no such concept note, or it is not yours to see.")
     return note
 

@@ -212,7 +212,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "api.docs": EVERYONE,
     "api.me": api(200),
     "api.notes": api(200),                           # each sees its own selection
-    "api.note": api(200, other=404, admin=404),
+    # the draft: a never-submitted note is its team's and the secretariat's only
+    "api.note": api(404, team=200, sec=200),
     "api.create_note": api(403, team=PASS, other=PASS),
     "api.update_note": api(403, team=PASS, other=404),
     "api.submit_note": api(403, team=PASS, other=404),
@@ -284,7 +285,7 @@ class World:
                     "token_id": "spare_token"}[argument]]
 
 
-TERM = (date(2025, 1, 1), date(2029, 1, 1))
+TERM = factories.sitting_term()
 MEETING = date(2026, 5, 20)
 # (constituency, position, kind, acronym): five scoring seats; DEU's representative is our
 # reviewer, the others score too.

@@ -242,3 +242,24 @@ def events_of(note):
     return db.session.scalars(db.select(AuditEvent).where(
         AuditEvent.entity_type == "concept_notes", AuditEvent.entity_id == note.id)
         .order_by(AuditEvent.id)).all()
+
+
+def test_a_draft_is_seen_by_its_team_and_the_secretariat_only(client, auth, kenya, secretariat):
+    """Until it is first submitted, a note is its country team's work: the committee's
+    members and the fund office find neither it on the pages nor in the API's list."""
+    draft = factories.note(kenya, title="Unsubmitted draft")
+    submitted = factories.note(kenya, "submitted", title="Submitted note")
+    others = {role: factories.user(role) for role in ("reviewer", "chair", "fund_office")}
+    db.session.commit()
+    for email in ("kenya@example.org", "sec@example.org"):
+        auth.login(email)
+        assert client.get(f"/pipeline/{draft.id}").status_code == 200
+        assert "Unsubmitted draft" in client.get("/pipeline/").get_data(as_text=True)
+        auth.logout()
+    for user in others.values():
+        auth.login(user.email)
+        assert client.get(f"/pipeline/{draft.id}").status_code == 404
+        assert client.get(f"/pipeline/{submitted.id}").status_code == 200
+        listing = client.get("/pipeline/").get_data(as_text=True)
+        assert "Submitted note" in listing and "Unsubmitted draft" not in listing
+        auth.logout()
