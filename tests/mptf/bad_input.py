@@ -169,7 +169,8 @@ def payload(spec: Endpoint, ids: dict, broken: dict, noise: list) -> MultiDict:
             pairs.extend((name, v) for v in value)
         else:
             pairs.append((name, value))
-    return MultiDict(pairs + noise)
+    left_out = {name for name, value in broken.items() if value is MISSING}
+    return MultiDict(pairs + [(k, v) for k, v in noise if k not in left_out])
 
 
 # --- the client, signed in as one role at a time -------------------------------------------------
