@@ -530,7 +530,6 @@ def issue_the_decision(journey, live_app, story: Story, cycle_id: int,
         sealed = db.session.scalar(db.select(IssuedDocument).where(
             IssuedDocument.reference == f"{reference}-L-{kenya}"))
         assert sealed.kind == "letter" and sealed.data == letter.read_bytes()
-    with live_app.app_context():
         decision = db.session.scalar(db.select(Decision))
         cycle = db.session.get(FundingCycle, cycle_id)
         assert decision.reference == reference and decision.status == "issued"
@@ -605,9 +604,11 @@ def verify_and_publish(journey, live_app, story: Story, pdf: bytes, letter: byte
     expect(funded).to_contain_text("IOM (lead), ILO")
     expect(funded).to_contain_text(f"{reference} (PDF)")
     totals = page.locator("dl.totals")
-    expect(totals).to_contain_text("USD 3,500,000.00")
-    expect(totals).to_contain_text("USD 1,070,000.00")
-    expect(totals).to_contain_text("USD 2,395,000.00")
+    for fact, figure in (("Deposited by donors", "USD 3,500,000.00"),
+                         ("Administrative Agent fee", "USD 35,000.00"),
+                         ("Allocated to programmes", "USD 1,070,000.00"),
+                         ("Available", "USD 2,395,000.00"), ("Funded programmes", "1")):
+        expect(totals).to_contain_text(re.compile(rf"{fact}\s*{re.escape(figure)}"))
     expect(programmes).not_to_contain_text(story.notes["bangladesh"])
     journey.shot("public-portfolio")
     funded.get_by_role("link", name=kenya).click()
