@@ -25,7 +25,11 @@ def _jsonable(value: Any) -> Any:
 def record(actor: User | None, action: str, entity: Any, before: dict | None = None,
            after: dict | None = None, *, entity_type: str | None = None) -> AuditEvent:
     """Add an audit event for ``action`` on ``entity`` (a model instance, flushed so it has an
-    id). ``before`` and ``after`` are the fields that changed."""
+    id). ``before`` and ``after`` are the fields that changed. ``entity`` may be Flask-Login's
+    ``current_user`` (a proxy, whose type is not the model's)."""
+    unwrap = getattr(entity, "_get_current_object", None)
+    if unwrap is not None:
+        entity = unwrap()
     if entity is not None and getattr(entity, "id", None) is None:
         db.session.flush()
     event = AuditEvent(
