@@ -8,7 +8,7 @@ becomes the SVG presentation attribute of the same name)."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import matplotlib
 
@@ -32,6 +32,7 @@ RC = {
     "axes.spines.right": False,
 }
 DEPOSITS_COLOUR = "#005a9c"
+MIN_DAYS = 30  # the shortest span the chart shows
 ALLOCATED_COLOUR = "#9a6700"
 
 def inline_safe(svg: str, title: str) -> str:
@@ -52,6 +53,12 @@ def balance_chart(series: pd.DataFrame, until: date | None = None) -> str | None
         days.append(pd.Timestamp(until).to_pydatetime())
         deposits.append(deposits[-1])
         allocated.append(allocated[-1])
+    # Both totals are zero before the first event: drawn from the day before it (or over the
+    # last 30 days at least), so that a fund whose every event fell on one day still shows its
+    # steps instead of an empty chart over a span of years.
+    days.insert(0, min(days[0] - timedelta(days=1), days[-1] - timedelta(days=MIN_DAYS)))
+    deposits.insert(0, 0.0)
+    allocated.insert(0, 0.0)
     with plt.rc_context(RC):
         fig, ax = plt.subplots(figsize=(8, 3.2))
         ax.step(days, deposits, where="post", color=DEPOSITS_COLOUR, linewidth=1.8,

@@ -42,3 +42,21 @@ def test_the_fund_balance_chart_reads_its_ticks_right():
     ticks = tick_texts(balance_chart(series, until=date(2026, 12, 1)))
     assert ticks and all(float(t[:-2].replace(",", "")) * 4 % 1 == 0 for t in ticks)
     assert len({len(t) for t in ticks}) == 1  # the same decimals on every tick
+
+
+def line_vertices(svg: str, colour: str) -> int:
+    """How many points the first line drawn in ``colour`` has (the legend's come later)."""
+    path = re.search(rf'<path d="([^"]+)"[^>]*stroke="{colour}"', svg).group(1)
+    return len(re.findall(r"[ML] ", path))
+
+
+def test_a_fund_whose_every_event_fell_on_one_day_still_shows_its_steps():
+    """Deposited and allocated on the same day, shown that day: the lines rise from zero over
+    the last 30 days (they were a single point each, an empty chart over four years)."""
+    day = date(2026, 12, 1)
+    series = pd.DataFrame({"day": [day], "net_deposits": [346_500_000],
+                           "allocated": [107_000_000]})
+    svg = balance_chart(series, until=day)
+    assert line_vertices(svg, "#005a9c") >= 3 and line_vertices(svg, "#9a6700") >= 3
+    years = re.findall(r">\s*(20\d\d)\s*<", svg)
+    assert set(years) <= {"2026"}
