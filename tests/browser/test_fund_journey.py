@@ -128,6 +128,7 @@ def test_from_committee_rotation_to_the_public_portfolio(journey, live_app, tmp_
     record_contributions(journey, live_app, story)
     cycle_id = set_up_and_run_the_cycle(journey, live_app, story, round_id)
     pdf, letter = issue_the_decision(journey, live_app, story, cycle_id, tmp_path)
+    the_fund_after_the_decision(journey)
     verify_and_publish(journey, live_app, story, pdf, letter)
     assert journey.console_errors == []
 
@@ -559,6 +560,19 @@ def issue_the_decision(journey, live_app, story: Story, cycle_id: int,
         "Countries of origin, transit and destination"]
     assert "0.25 M" in text and "0.2 M" not in text
     return pdf, letter.read_bytes()
+
+
+def the_fund_after_the_decision(journey) -> None:
+    """The fund office sees the allocation taken from the earmark of its area first."""
+    page = journey.page
+    journey.login(FUND, PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Fund",
+                                                            exact=True).click()
+    for fact, figure in (("allocated", "USD 1,070,000.00"), ("available", "USD 2,395,000.00"),
+                         ("unearmarked", "USD 1,980,000.00"), ("earmarked", "USD 415,000.00")):
+        expect(page.locator(f"#{fact}")).to_have_text(figure)
+    journey.shot("fund-balance")
+    journey.logout()
 
 
 # --- 7-8. verification and the public page ---------------------------------------------------
