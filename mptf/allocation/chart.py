@@ -42,17 +42,17 @@ def inline_safe(svg: str, title: str) -> str:
 def balance_chart(series: pd.DataFrame, until: date | None = None) -> str | None:
     """The chart of ``balance.cumulative``'s table (day, net_deposits, allocated in cents),
     or None when there is nothing to draw. Steps: each total holds until the next event, and
-    the last until ``until`` (the day the balance is shown for) when that is later."""
+    the last to the end of ``until`` (the day the balance is shown for) or of its own day."""
     if series.empty:
         return None
     days = [pd.Timestamp(d).to_pydatetime() for d in series["day"]]
     # Dollars for the axis only; the figures on the page come from the cents.
     deposits = [int(c) / 100 for c in series["net_deposits"]]
     allocated = [int(c) / 100 for c in series["allocated"]]
-    if until is not None and pd.Timestamp(until) > pd.Timestamp(days[-1]):
-        days.append(pd.Timestamp(until).to_pydatetime())
-        deposits.append(deposits[-1])
-        allocated.append(allocated[-1])
+    last = max(pd.Timestamp(days[-1]), pd.Timestamp(until or days[-1])).to_pydatetime()
+    days.append(last + timedelta(days=1))
+    deposits.append(deposits[-1])
+    allocated.append(allocated[-1])
     # Both totals are zero before the first event: drawn from the day before it (or over the
     # last 30 days at least), so that a fund whose every event fell on one day still shows its
     # steps instead of an empty chart over a span of years.
