@@ -283,6 +283,7 @@ def form_ids(world, client):
         policy={"max_per_country": None}, round_ids=[world.round_id]))
     cycles.save_run(sec, cycle)
     token, _text = tokens.create_token(users["KEN"], "script")
+    spare = factories.user("reviewer", email="spare@reviewers.example")
     db.session.commit()
     from mptf.committee.services import all_memberships
 
@@ -298,6 +299,7 @@ def form_ids(world, client):
         "cycle": cycle.id, "approved_cycle": world.cycle.id, "decision": world.decision.id,
         "membership": deu.id, "reviewer": users["reviewer"].id, "office_user": users["office"].id,
         "free_seat": free_seat.id, "bgd_user": users["BGD"].id, "token": token.id,
+        "spare_reviewer": spare.id, "deu": factories.state("DEU").id,
         "contribution": db.session.scalar(select(Contribution.id).order_by(Contribution.id)),
         "iom": factories.entity("IOM").id, "ilo": factories.entity("ILO").id,
         "stakeholder": db.session.scalar(select(Organisation.id).where(
@@ -314,7 +316,9 @@ def _note_base(ids: dict) -> dict:
             "punos-0-lead": "y", "punos-1-organisation": str(ids["ilo"]),
             "punos-1-direct": "400,000.50", "national_partners-0-name": "Ministry of Labour",
             "national_partners-0-kind": "government", "gender_marker": "2",
-            "gender_justification": "Gender analysis.", "principle_1": "y",
+            "gender_justification": "Gender analysis.", "human_rights_marker": "2",
+            "human_rights_justification": "Rights-based.", "child_marker": "",
+            "principle_1": "y",
             "principle_1_how": "People first.", "stakeholder_migrants": "y",
             "stakeholder_migrants_how": "Workers' associations",
             "government_endorsed": "y", "endorsement_date": "2026-01-15", "save": "Save draft"}
@@ -467,7 +471,7 @@ ENDPOINTS = [
              path_ids=("membership",)),
     Endpoint("committee.add_representative", "sec",
              lambda i: f"/committee/memberships/{i['membership']}/representatives",
-             lambda i: {"user": str(i["office_user"]), "alternate": "y"},
+             lambda i: {"user": str(i["spare_reviewer"]), "alternate": "y"},
              {"user": choice(required=True)}, path_ids=("membership",)),
     Endpoint("committee.remove_representative", "sec",
              lambda i: f"/committee/memberships/{i['membership']}/representatives/"
@@ -499,8 +503,9 @@ ENDPOINTS = [
               "reason": text(2000, required=True) | st.just("   ")}),
     # review rounds
     Endpoint("review.new", "sec", lambda i: "/review/new", _round_base, ROUND_FIELDS),
-    Endpoint("review.edit", "sec", lambda i: f"/review/{i['draft_round']}/edit", _round_base,
-             ROUND_FIELDS, path_ids=("draft_round",)),
+    Endpoint("review.edit", "sec", lambda i: f"/review/{i['draft_round']}/edit",
+             lambda i: {**_round_base(i), "name": "Draft round"}, ROUND_FIELDS,
+             path_ids=("draft_round",)),
     Endpoint("review.rubric", "sec", lambda i: f"/review/{i['draft_round']}/rubric",
              _rubric_base, RUBRIC_FIELDS, path_ids=("draft_round",)),
     Endpoint("review.open_", "sec", lambda i: f"/review/{i['draft_round']}/open",
@@ -526,15 +531,18 @@ ENDPOINTS = [
              _contribution_base, CONTRIBUTION_FIELDS),
     Endpoint("allocation.correct", "office",
              lambda i: f"/fund/contributions/{i['contribution']}/correct",
-             lambda i: {**_contribution_base(i), "donor": str(i["stakeholder"]),
-                        "new_donor_name": "", "reason": "Typo in the amount."},
+             lambda i: {**_contribution_base(i), "reference": "DEP-1", "donor": str(i["deu"]),
+                        "new_donor_name": "", "new_donor_acronym": "",
+                        "deposited_on": "2026-01-11", "amount": "2,000,000.00",
+                        "reason": "The day of deposit was mistyped."},
              {**{k: v for k, v in CONTRIBUTION_FIELDS.items() if not k.startswith("new_")},
               "donor": choice(required=True), "reason": text(500, required=True)},
              path_ids=("contribution",)),
     Endpoint("allocation.new_cycle", "sec", lambda i: "/fund/cycles/new", _cycle_base,
              CYCLE_FIELDS),
     Endpoint("allocation.edit_cycle", "sec", lambda i: f"/fund/cycles/{i['cycle']}/edit",
-             _cycle_base, CYCLE_FIELDS, path_ids=("cycle",)),
+             lambda i: {**_cycle_base(i), "name": "Cycle draft"}, CYCLE_FIELDS,
+             path_ids=("cycle",)),
     Endpoint("allocation.run_cycle", "sec", lambda i: f"/fund/cycles/{i['cycle']}/run",
              lambda i: {"method": "greedy"}, {"method": choice(extra=("random", ""))},
              path_ids=("cycle",)),
@@ -550,11 +558,11 @@ ENDPOINTS = [
              {"sha256": text(100) | st.sampled_from(["zz", "' OR 1=1 --", "%", "0" * 63])}),
     # accounts
     Endpoint("auth.login", None, lambda i: "/login",
-             lambda i: {"email": "kenya@example.org", "password": "wrong-password-1"},
+             lambda i: {"email": "kenya@example.org", "password": factories.PASSWORD},
              {"email": text(254, required=True) | st.sampled_from(["not-an-email", "a@",
                                                                    "' OR 1=1 --@x.org"]),
               "password": text(200, required=True)},
-             ignore_tables=("login_throttle", "audit_events")),  # failures are counted
+             ignore_tables=("login_throttle",)),  # failures are counted
     Endpoint("auth.profile", "KEN", lambda i: "/profile",
              lambda i: {"current": factories.PASSWORD, "new": "a-new-password-1",
                         "confirm": "a-new-password-1"},
