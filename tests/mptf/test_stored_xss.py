@@ -69,7 +69,7 @@ def stored(form_ids, world):
     cycle with payloads; formula-like texts in fields the exports carry."""
     from mptf.allocation import services as fund
     from mptf.committee import services as committee_services
-    from mptf.models import ApiToken, Decision, FundingCycle, Membership, NotePrinciple
+    from mptf.models import ApiToken, Decision, FundingCycle, Membership, NotePrinciple, Seat
     from mptf.reports import decisions
 
     mark = Marks()
@@ -103,6 +103,9 @@ def stored(form_ids, world):
         Review.membership_id == form_ids["membership"]))
     deu_review.scores[0].comment = mark("score.comment")
     membership = db.session.get(Membership, form_ids["membership"])
+    stakeholder = db.session.scalar(db.select(Membership).join(Membership.seat).where(
+        Seat.constituency == "stakeholder")).organisation
+    stakeholder.name = mark("stakeholder.name")
     committee_services.declare_conflict(world.users["sec"], membership, world.unfunded,
                                         mark("conflict.reason"))
     donor = fund.add_partner(world.users["office"], mark("donor.name"), mark("donor.acronym",
@@ -148,7 +151,8 @@ def pages(i: dict) -> dict[str | None, list[str]]:
                 "/review/", f"/review/{i['closed_round']}",
                 f"/review/{i['closed_round']}/results", "/committee/conflicts",
                 "/committee/memberships", f"/committee/memberships/{i['membership']}",
-                "/committee/", "/fund/", "/fund/contributions",
+                "/committee/", "/committee/timeline", "/committee/timeline.svg",
+                "/fund/", "/fund/chart.svg", "/fund/contributions",
                 f"/fund/contributions/{i['new_contribution']}", "/fund/cycles/",
                 f"/fund/cycles/{i['approved_cycle']}", f"/fund/cycles/{i['cycle']}",
                 f"/fund/cycles/{i['cycle']}/edit", f"/fund/cycles/{i['cycle']}/what-if",
@@ -160,7 +164,9 @@ def pages(i: dict) -> dict[str | None, list[str]]:
         "office": ["/fund/contributions", f"/fund/contributions/{i['new_contribution']}",
                    f"/fund/contributions/{i['new_contribution']}/correct", "/fund/"],
         "admin": ["/admin/users", "/admin/audit"],
-        None: ["/portfolio/", f"/portfolio/programmes/{i['allocation']}"],
+        None: ["/portfolio/", f"/portfolio/programmes/{i['allocation']}",
+               "/portfolio/charts/donors.svg", "/portfolio/charts/area.svg",
+               "/portfolio/charts/region.svg"],
     }
 
 
