@@ -16,6 +16,14 @@ def choices(pairs: Iterable[tuple[object, str]], blank: str | None = None) -> li
     return out
 
 
+class NoNul:
+    """A text with no NUL character (PostgreSQL can neither store nor compare it)."""
+
+    def __call__(self, form, field):
+        if "\x00" in (field.data or ""):
+            raise wtforms.ValidationError("Must not contain NUL characters.")
+
+
 class DecimalField(wtforms.DecimalField):
     """A decimal number that is a number: ``decimal.Decimal`` reads 'NaN', 'sNaN' and
     'Infinity', which no share, weight or score is, and NumberRange cannot compare a signalling

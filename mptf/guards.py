@@ -1,7 +1,8 @@
 """What every request of the HTML site is checked for before a view sees it: ids in paths
 that fit the database's integer columns (a larger one is a 404, never an overflow and a 500)
-and no NUL characters in form fields, query parameters or file names (PostgreSQL cannot
-store them; the API refuses them in its own error format)."""
+and no NUL characters in posted form fields or file names (PostgreSQL cannot store them; the
+API refuses them in its own error format). Query strings are filters: each listing drops a
+filter with a NUL character and says so, as it does any other bad filter."""
 
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ class IdConverter(IntegerConverter):
 
 
 def _has_nul() -> bool:
-    values = [*request.args.keys(), *request.args.values()]
-    if request.method != "GET" and request.mimetype in ("application/x-www-form-urlencoded",
-                                                        "multipart/form-data"):
-        values += [*request.form.keys(), *request.form.values(),
-                   *(f.filename or "" for f in request.files.values())]
+    if request.method == "GET" or request.mimetype not in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        return False
+    values = [*request.form.keys(), *request.form.values(),
+              *(f.filename or "" for f in request.files.values())]
     return any("\x00" in value for value in values)
 
 

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from mptf.forms_util import choices
+from mptf.forms_util import NoNul, choices
 from mptf.models import ROLE_LABELS
 
 
@@ -20,9 +20,9 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter form changes nothing
 
-    action = StringField("Action", validators=[Optional(), Length(max=80)])
-    entity_type = StringField("Entity", validators=[Optional(), Length(max=60)])
-    entity_id = StringField("Entity id", validators=[Optional(), Length(max=12)])
-    actor = StringField("Actor e-mail", validators=[Optional(), Length(max=254)])
-    date_from = StringField("From (YYYY-MM-DD)", validators=[Optional(), Length(max=10)])
-    date_to = StringField("To (YYYY-MM-DD)", validators=[Optional(), Length(max=10)])
+    action = StringField("Action", validators=[Optional(), NoNul(), Length(max=80)])
+    entity_type = StringField("Entity", validators=[Optional(), NoNul(), Length(max=60)])
+    entity_id = StringField("Entity id", validators=[Optional(), NoNul(), Length(max=12)])
+    actor = StringField("Actor e-mail", validators=[Optional(), NoNul(), Length(max=254)])
+    date_from = StringField("From (YYYY-MM-DD)", validators=[Optional(), NoNul(), Length(max=10)])
+    date_to = StringField("To (YYYY-MM-DD)", validators=[Optional(), NoNul(), Length(max=10)])

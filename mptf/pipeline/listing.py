@@ -58,13 +58,19 @@ class Filters:
                 return None
             return int(text)
 
+        def no_nul(name: str, text: str) -> str:
+            if "\x00" in text:  # PostgreSQL cannot compare with it
+                f.errors[name] = "Must not contain NUL characters."
+                return ""
+            return text
+
         status = (args.get("status") or "").strip()
         if status and status not in STATUS_LABELS:
             f.errors["status"] = "Unknown status."
         else:
             f.status = status or None
         f.thematic_area_id = integer("area", 1, 99)
-        region = (args.get("region") or "").strip()
+        region = no_nul("region", (args.get("region") or "").strip())
         f.region = region or None
         f.country_id = integer("country", 1, 10**9)
         f.puno_id = integer("puno", 1, 10**9)
@@ -85,7 +91,7 @@ class Filters:
                     setattr(f, name, date.fromisoformat(text))
                 except ValueError:
                     f.errors[name] = "A date as YYYY-MM-DD."
-        q = (args.get("q") or "").strip()
+        q = no_nul("q", (args.get("q") or "").strip())
         f.q = q[:200] or None
         sort = (args.get("sort") or "submitted").strip()
         f.sort = sort if sort in SORTS else "submitted"
