@@ -130,13 +130,33 @@ def save_draft(actor: User, cycle: FundingCycle, data: DraftInput) -> Decision:
     return decision
 
 
+def _present(decision: Decision) -> list[Membership]:
+    present = [a.membership_id for a in decision.attendance if a.present]
+    return list(db.session.scalars(select(Membership).where(Membership.id.in_(present))))
+
+
 def quorum(decision: Decision) -> tuple[bool, list[str]]:
     """The meeting's quorum from the attendance, by the committee's rule."""
     from mptf.committee.services import quorum_met
 
-    present = [a.membership_id for a in decision.attendance if a.present]
-    memberships = list(db.session.scalars(select(Membership).where(Membership.id.in_(present))))
-    return quorum_met(memberships, decision.meeting_date)
+    return quorum_met(_present(decision), decision.meeting_date)
+
+
+def items_without_quorum(decision: Decision) -> dict[str, list[str]]:
+    """Per note the run funds (by reference), why the meeting has no quorum on it: members
+    recused from a note do not count as present when it is decided (docs/committee.md).
+    Empty when every funded note has its quorum."""
+    from mptf.committee.services import quorum_met
+
+    present = _present(decision)
+    lacking = {}
+    for line in sorted(decision.run.lines, key=lambda line: line.order):
+        if line.status != "funded":
+            continue
+        met, reasons = quorum_met(present, decision.meeting_date, note=line.note)
+        if not met:
+            lacking[line.note.reference] = reasons
+    return lacking
 
 
 def issue(actor: User, decision: Decision) -> Decision:
@@ -161,6 +181,12 @@ def issue(actor: User, decision: Decision) -> Decision:
     if not met:
         raise ServiceError("The meeting had no quorum: " + " ".join(reasons) +
                            " A decision needs a quorum.")
+    lacking = items_without_quorum(decision)
+    if lacking:
+        raise ServiceError(
+            "Without the members recused from them, the meeting had no quorum on "
+            + "; ".join(f"{reference} ({' '.join(why)})" for reference, why in lacking.items())
+            + ". Record who else was present, or run the cycle again without those notes.")
     conditions = {int(k): v for k, v in (decision.conditions or {}).items()}
     approve(actor, decision.cycle, decision.run, conditions=conditions)
     issued_at = utcnow().replace(microsecond=0)

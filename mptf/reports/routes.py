@@ -118,9 +118,12 @@ def decision(cycle_id: int):
             return redirect(url_for("reports.decision", cycle_id=cycle.id))
     elif request.method == "POST":
         status = 400
-    quorum = decisions.quorum(existing) if existing and existing.meeting_date else None
+    quorum, lacking = None, {}
+    if existing and existing.meeting_date:
+        quorum, lacking = decisions.quorum(existing), decisions.items_without_quorum(existing)
     return render_template("reports/decision.html", cycle=cycle, run=run, form=form,
-                           decision=existing, quorum=quorum, issue_form=IssueForm()), status
+                           decision=existing, quorum=quorum, lacking=lacking,
+                           issue_form=IssueForm()), status
 
 
 @bp.route("/cycles/<int:cycle_id>/decision/preview.pdf")

@@ -287,11 +287,14 @@ class World:
 
 TERM = factories.sitting_term()
 MEETING = date(2026, 5, 20)
-# (constituency, position, kind, acronym): five scoring seats; DEU's representative is our
-# reviewer, the others score too.
+# (constituency, position, kind, acronym): seven scoring seats; DEU's representative is our
+# reviewer, the others score too. UNHCR and Mexico give every note a UN Network member and a
+# country of origin, transit and destination without the members recused from it, as the
+# decision's quorum on each note needs.
 SEATS = [("un_network", 1, "un_entity", "IOM"), ("un_network", 2, "un_entity", "UNDP"),
+         ("un_network", 3, "un_entity", "UNHCR"),
          ("contributing_state", 1, "state", "DEU"), ("cotd_state", 1, "state", "KEN"),
-         ("stakeholder", 1, "stakeholder", None)]
+         ("cotd_state", 2, "state", "MEX"), ("stakeholder", 1, "stakeholder", None)]
 
 
 def _committee() -> dict[str, Membership]:

@@ -29,7 +29,7 @@ from mptf.models import (
 )
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL, Auth, csrf_token, run_at_once
-from tests.mptf.reports.conftest import chair, cycle, draft, scored  # noqa: F401
+from tests.mptf.reports.conftest import chair, cycle, draft, meeting, scored  # noqa: F401
 from tests.mptf.review.conftest import committee, pipeline_notes, teams  # noqa: F401
 
 pytestmark = pytest.mark.postgres

@@ -11,7 +11,12 @@ from mptf.models import Contribution, User
 from mptf.reports import decisions
 from mptf.review import services as review
 from tests import factories
-from tests.mptf.review.conftest import committee, pipeline_notes, teams  # noqa: F401
+from tests.mptf.review.conftest import (  # noqa: F401
+    appoint,
+    committee,
+    pipeline_notes,
+    teams,
+)
 
 OPENING = date(2026, 3, 1)
 MEETING = date(2026, 5, 4)
@@ -75,8 +80,21 @@ def cycle(scored, teams, chair):  # noqa: F811
 
 
 @pytest.fixture
-def draft(cycle, committee, teams):  # noqa: F811
-    present = [m.id for m in committee.values()]
+def meeting(committee):  # noqa: F811
+    """The members at the meeting of 4 May: all five, and two seated in April (after the
+    round opened): UNHCR in a third UN Network seat and Mexico in a second seat of countries
+    of origin, transit and destination. Without the members recused from it (IOM and UNDP
+    are PUNOs of the Bangladesh notes, Kenya is the country of the Kenya notes) each note
+    still has both constituencies present, as its quorum requires."""
+    joined = [appoint("un_network", 3, factories.entity("UNHCR"), date(2026, 4, 1)),
+              appoint("cotd_state", 2, factories.state("MEX"), date(2026, 4, 1))]
+    db.session.commit()
+    return [*committee.values(), *joined]
+
+
+@pytest.fixture
+def draft(cycle, meeting, teams):  # noqa: F811
+    present = [m.id for m in meeting]
     decision = decisions.save_draft(teams["sec"], cycle, decisions.DraftInput(
         meeting_date=MEETING, place="Geneva", virtual=False, present_ids=present,
         outcome_mode="consensus", escalation_step=None,

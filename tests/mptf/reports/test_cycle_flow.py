@@ -15,7 +15,7 @@ from tests.mptf.reports.conftest import contribute, the_chair
 
 
 def test_the_whole_cycle_through_the_pages(client, auth, scored, teams, chair, pipeline_notes,
-                                           committee):
+                                           meeting):
     contribute("C-1", "DEU", 250_000_000, pipeline_notes[0].submitted_at.date())
     contribute("C-2", "NLD", 100_000_000, pipeline_notes[0].submitted_at.date())
     db.session.commit()
@@ -51,7 +51,7 @@ def test_the_whole_cycle_through_the_pages(client, auth, scored, teams, chair, p
     # The decision, drafted by the secretariat and issued by the chair.
     auth.post(f"/reports/cycles/{cycle.id}/decision", {
         "meeting_date": "2026-05-04", "place": "Geneva", "outcome_mode": "consensus",
-        "text": "Approved.", **{f"present_{m.id}": "y" for m in committee.values()}},
+        "text": "Approved.", **{f"present_{m.id}": "y" for m in meeting}},
         token_from=f"/reports/cycles/{cycle.id}/decision?meeting_date=2026-05-04")
     decision = db.session.scalar(db.select(Decision))
     assert decision is not None and decision.outcome_mode == "consensus"

@@ -185,6 +185,37 @@ def test_issuing_needs_a_quorum_and_the_chair(draft, committee, teams):
     assert db.session.scalars(db.select(Allocation)).all() == []
 
 
+def test_each_funded_note_needs_its_quorum_without_the_members_recused_from_it(
+        client, auth, draft, committee, teams, pipeline_notes):
+    """Five of the seven members seated on 4 May make the meeting's quorum (a majority is
+    4), but on each funded note two of them are recused, leaving 3: on the Kenya notes IOM
+    (PUNO) and Kenya (own country), with no other country of origin, transit and destination
+    present; on the Bangladesh note IOM and UNDP (its PUNOs), with no other UN Network member.
+    The chair cannot issue, the draft page says why per note, and nothing is approved."""
+    decisions.save_draft(teams["sec"], draft.cycle, decisions.DraftInput(
+        meeting_date=MEETING, place="Geneva", virtual=False,
+        present_ids=[m.id for m in committee.values()], outcome_mode="consensus",
+        escalation_step=None, text="", other_decisions="", conditions={}))
+    db.session.commit()
+    assert decisions.quorum(draft)[0] is True
+    kenya, bangladesh = pipeline_notes[0].reference, pipeline_notes[4].reference
+    short = "3 of 7 voting members are present; a majority is 4."
+    no_cotd = "No member of Countries of origin, transit and destination is present."
+    assert decisions.items_without_quorum(draft) == {
+        kenya: [short, no_cotd], pipeline_notes[1].reference: [short, no_cotd],
+        bangladesh: [short, "No member of UN Network on Migration is present."],
+    }
+    with pytest.raises(ServiceError, match=f"no quorum on {kenya} ") as refused:
+        decisions.issue(the_chair(), draft)
+    assert bangladesh in refused.value.message
+    db.session.rollback()
+    assert draft.cycle.status == "draft" and draft.status == "draft"
+    assert db.session.scalars(db.select(Allocation)).all() == []
+    auth.login("sec@example.org")
+    page = client.get(f"/reports/cycles/{draft.cycle_id}/decision").get_data(as_text=True)
+    assert f"No quorum on {bangladesh} without the members recused from it" in page
+
+
 def test_no_consensus_needs_an_escalation_step(draft, committee, teams):
     with pytest.raises(ServiceError) as raised:
         decisions.save_draft(teams["sec"], draft.cycle, decisions.DraftInput(
