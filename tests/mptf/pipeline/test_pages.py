@@ -263,3 +263,27 @@ def test_a_draft_is_seen_by_its_team_and_the_secretariat_only(client, auth, keny
         listing = client.get("/pipeline/").get_data(as_text=True)
         assert "Submitted note" in listing and "Unsubmitted draft" not in listing
         auth.logout()
+
+
+def test_totals_by_area_and_region_hand_checked(kenya, bangladesh, secretariat):
+    """Four notes: Kenya (Africa) in areas 1 and 4 and one draft without an area, all
+    USD 1,070,000; a Bangladesh (Asia-Pacific) draft in area 4, USD 535,000 (500,000 direct
+    + 7 %).
+    The draft counts in its region, not in any area."""
+    from mptf.pipeline.listing import Filters, totals
+
+    factories.note(kenya, "pipeline", thematic_area_id=1)
+    factories.note(kenya, "pipeline")
+    factories.note(kenya, "draft", thematic_area_id=None)
+    factories.note(bangladesh, punos=[("IOM", 30_000_000), ("UNDP", 20_000_000)])
+    db.session.commit()
+    seen = totals(secretariat, Filters.from_args({}))
+    assert [(a["id"], a["count"], a["cents"]) for a in seen["by_area"]] == [
+        (1, 1, 107_000_000), (2, 0, 0), (3, 0, 0), (4, 2, 160_500_000), (5, 0, 0)]
+    assert seen["by_region"] == [
+        {"region": "Africa", "count": 3, "cents": 321_000_000},
+        {"region": "Asia-Pacific", "count": 1, "cents": 53_500_000}]
+    assert (seen["count"], seen["cents"]) == (4, 374_500_000)
+    only_area_4 = totals(secretariat, Filters.from_args({"area": "4"}))
+    assert (only_area_4["count"], only_area_4["cents"]) == (2, 160_500_000)
+    assert totals(kenya, Filters.from_args({}))["count"] == 3  # its own country only
