@@ -8,7 +8,7 @@ import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bench.common import Result, time_median
+from bench.common import Result, against, time_median
 
 N_NOTES = 10_000
 
@@ -75,13 +75,17 @@ def benchmarks() -> list[Result]:
         return run
 
     results = []
-    for name, path in (("first page", "/pipeline/"),
-                       ("search 'programme 12' + area + region filters",
-                        "/pipeline/?q=programme+12&area=2&region=Africa"),
-                       ("last page sorted by budget", "/pipeline/?sort=budget&page=200"),
-                       ("CSV export of all notes", "/pipeline/export.csv")):
+    # Targets: a page a person waits for (well under half a second of the server's time),
+    # an export of the whole pipeline a few seconds.
+    for name, path, limit in (("first page", "/pipeline/", 0.2),
+                              ("search 'programme 12' + area + region filters",
+                               "/pipeline/?q=programme+12&area=2&region=Africa", 0.2),
+                              ("last page sorted by budget", "/pipeline/?sort=budget&page=200",
+                               0.3),
+                              ("CSV export of all notes", "/pipeline/export.csv", 5.0)):
         median = time_median(get(path), runs=7)
-        results.append(Result("pipeline page", f"{name}, {N_NOTES:,} notes (SQLite)", median, 7))
+        results.append(against("pipeline page", f"{name}, {N_NOTES:,} notes (SQLite)", median,
+                               7, limit))
     return results
 
 

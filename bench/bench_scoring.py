@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bench.common import Result, time_median, under
+from bench.common import Result, under
 from scoring import Criterion, Rubric, aggregate_round
 
 N_REVIEWERS = 15
@@ -42,9 +42,9 @@ def make_reviews(n_notes: int, seed: int = 20240) -> pd.DataFrame:
 
 
 def benchmarks() -> list[Result]:
-    """The issue sets a target (< 1 s) for 1.2 M rows only; 120,000 rows is timed without one."""
+    """Targets: < 1 s for 1.2 M rows (the issue's), and a tenth of that for 120,000."""
     results = []
-    for n_notes, rows, limit in [(1_000, "120,000 review rows", None),
+    for n_notes, rows, limit in [(1_000, "120,000 review rows", 0.1),
                                  (10_000, "1.2 M review rows", 1.0)]:
         reviews = make_reviews(n_notes)
         note = (f"{n_notes:,} notes × {N_REVIEWERS} reviewers × {len(RUBRIC)} criteria; "
@@ -55,10 +55,7 @@ def benchmarks() -> list[Result]:
             def run(r: pd.DataFrame = reviews, c: bool = calibrate) -> pd.DataFrame:
                 return aggregate_round(r, RUBRIC, calibrate=c)
 
-            if limit is None:
-                results.append(Result("scoring", name, time_median(run), 5, note=note))
-            else:
-                results.append(under("scoring", name, run, limit, note=note))
+            results.append(under("scoring", name, run, limit, note=note))
     return results
 
 

@@ -18,7 +18,7 @@ class Result:
     name: str  # what was measured, with its size: "aggregate_round, 1.2 M review rows"
     median_s: float  # median wall time of `runs` runs, seconds
     runs: int
-    target: str = ""  # "< 1 s", or "" when the issue sets none
+    target: str = ""  # "< 1 s": what a user may wait for this
     met: bool | None = None  # None when there is no target
     note: str = ""
 
@@ -35,8 +35,13 @@ def time_median(fn: Callable[[], object], runs: int = 5, warmup: int = 1) -> flo
     return statistics.median(times)
 
 
+def against(area: str, name: str, median: float, runs: int, limit_s: float,
+            note: str = "") -> Result:
+    """A measured median beside its target of ``limit_s`` seconds."""
+    return Result(area, name, median, runs, f"< {limit_s:g} s", median < limit_s, note)
+
+
 def under(area: str, name: str, fn: Callable[[], object], limit_s: float, runs: int = 5,
           note: str = "") -> Result:
     """Time ``fn`` and compare the median with a target of ``limit_s`` seconds."""
-    median = time_median(fn, runs=runs)
-    return Result(area, name, median, runs, f"< {limit_s:g} s", median < limit_s, note)
+    return against(area, name, time_median(fn, runs=runs), runs, limit_s, note)

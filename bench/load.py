@@ -447,6 +447,17 @@ def md_table(rows: list[Summary], first: str = "request kind") -> list[str]:
     return out
 
 
+P95_TARGET_MS = 1000  # what a person may wait for a page at this load, 16 users on 2 workers
+
+
+def _targets(traffic: dict) -> str:
+    slow = [k["kind"] for k in traffic["kinds"] if k["p95_ms"] >= P95_TARGET_MS]
+    met = traffic["overall"]["errors"] == 0 and not slow
+    return (f"Targets: no errors, and every kind's p95 under {P95_TARGET_MS:,} ms: "
+            + ("met." if met else "**not met**" + (f" ({', '.join(slow)})" if slow else "")
+               + "."))
+
+
 def markdown(report: dict) -> str:
     db, traffic, floor = report["database"], report["traffic"], report["floor"]
     counts = db["rows"]
@@ -471,6 +482,8 @@ def markdown(report: dict) -> str:
         f"Errors: {traffic['overall']['errors']} responses outside 2xx/3xx or failed requests"
         + (f", {len(traffic['scenario_errors'])} pages missing what the user needed next"
            if traffic["scenario_errors"] else "") + ".",
+        "",
+        _targets(traffic),
         "",
         "The floor: the same client and server running one request only, "
         f"{floor['seconds']:.0f} s each.", "",
