@@ -211,7 +211,12 @@ def update_draft(user: User, note: ConceptNote, data: dict[str, Any],
     if seen_version is not None and seen_version != note.lock_version:
         raise Conflict(STALE_EDIT, code="stale")
     before = snapshot(note)
-    _apply(note, data)
+    # The note's own row is written on every save (updated_at), so that its version moves
+    # even when only objectives, principles, countries or PUNO lines change; and nothing is
+    # flushed before the one flush below, where a save racing another is caught.
+    with db.session.no_autoflush:
+        _apply(note, data)
+        note.updated_at = utcnow()
     try:
         db.session.flush()
     except StaleDataError as exc:  # saved or submitted by another request at this moment

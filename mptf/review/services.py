@@ -369,6 +369,7 @@ def save_review(user: User, round_: ReviewRound, note_id: int, values: dict[str,
 
 def reopen_review(user: User, round_: ReviewRound, note_id: int) -> Review:
     assignment = assignment_for(user, round_, note_id)
+    _require_sitting(assignment)
     _state(round_, "open", doing="reopen a review")
     review = db.session.scalar(select(Review).where(
         Review.round_id == round_.id, Review.note_id == note_id,

@@ -3,6 +3,8 @@ versions and the listing."""
 
 import re
 
+import pytest
+
 from mptf import money
 from mptf.extensions import db
 from mptf.models import ConceptNote
@@ -287,3 +289,43 @@ def test_totals_by_area_and_region_hand_checked(kenya, bangladesh, secretariat):
     only_area_4 = totals(secretariat, Filters.from_args({"area": "4"}))
     assert (only_area_4["count"], only_area_4["cents"]) == (2, 160_500_000)
     assert totals(kenya, Filters.from_args({}))["count"] == 3  # its own country only
+
+
+def test_a_save_that_changes_only_objectives_still_moves_the_version(client, auth, kenya):
+    """The objectives, principles, countries and PUNO lines live in other tables: a save that
+    changes only those (as an API PATCH of one field does) must still make a colleague's
+    older form stale."""
+    from mptf.pipeline import services
+
+    note = factories.note(kenya)
+    db.session.commit()
+    version = note.lock_version
+    services.update_draft(kenya, note, {"objective_ids": [5, 18]})
+    db.session.commit()
+    assert note.lock_version > version
+    auth.login("kenya@example.org")
+    edit = f"/pipeline/{note.id}/edit"
+    late = auth.post(edit, form_post({"objective_ids": ["6"], "lock_version": str(version)}),
+                     token_from=edit)
+    assert late.status_code == 409
+    db.session.expire_all()
+    assert [o.id for o in db.session.get(ConceptNote, note.id).objectives] == [5, 18]
+
+
+def test_a_save_racing_another_is_a_conflict_that_keeps_the_form(served_app, kenya):
+    """The note was read, then another request saved it: this save's write finds the row
+    changed and is refused as stale (not a 500, not an overwrite), wherever it is flushed."""
+    from mptf.pipeline import services
+    from mptf.services.errors import Conflict
+
+    note = factories.note(kenya)
+    db.session.commit()
+    with served_app.app_context():  # another request saves it meanwhile
+        other = db.session.get(ConceptNote, note.id)
+        other.title = "Saved meanwhile"
+        db.session.commit()
+    with pytest.raises(Conflict) as refused:
+        services.update_draft(kenya, note, factories.note_data(objective_ids=[1]))
+    assert refused.value.code == "stale"
+    db.session.rollback()
+    assert db.session.get(ConceptNote, note.id).title == "Saved meanwhile"

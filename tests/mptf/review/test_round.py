@@ -141,7 +141,12 @@ def test_a_member_whose_term_ends_during_the_round_scores_no_more(
     note = pipeline_notes[0]
     services.save_review(user_of(leaving), round_, note.id, all_at(3), {}, "", submit=False,
                          on=date(2026, 3, 14))
+    services.save_review(user_of(leaving), round_, pipeline_notes[1].id, all_at(2), {}, "",
+                         submit=True, on=date(2026, 3, 14))
     db.session.commit()
+    with pytest.raises(NotAllowed, match="ended on 14 March 2026"):  # nor withdraw it after
+        services.reopen_review(user_of(leaving), round_, pipeline_notes[1].id)
+    db.session.rollback()
     with pytest.raises(NotAllowed, match="ended on 14 March 2026"):
         services.save_review(user_of(leaving), round_, note.id, all_at(4), {}, "",
                              submit=True, on=date(2026, 3, 15))
@@ -159,8 +164,11 @@ def test_a_member_whose_term_ends_during_the_round_scores_no_more(
     assert conflict.status_code == 302 and conflict.headers["Location"] == other
     assert "ended on 14 March 2026" in client.get(other).get_data(as_text=True)
     db.session.expire_all()
-    review = db.session.scalar(db.select(Review).where(Review.membership_id == leaving.id))
+    review = db.session.scalar(db.select(Review).where(Review.membership_id == leaving.id,
+                                                       Review.note_id == note.id))
     assert review.status == "draft" and {s.value for s in review.scores} == {3}
+    assert db.session.scalar(db.select(Review.status).where(
+        Review.membership_id == leaving.id, Review.note_id == pipeline_notes[1].id)) == "submitted"
     assert {a.status for a in round_.assignments if a.membership_id == leaving.id} == {
         "assigned"}
 
