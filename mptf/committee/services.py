@@ -920,7 +920,34 @@ def quorum_met(present_memberships: Sequence[Membership], on: date,
     """Whether the members present at a meeting on ``on`` make the fund's quorum; with
     ``note``, for deciding on that note: members recused from it do not count as present.
     The rule itself is ``mptf.committee.quorum.assess_quorum``."""
+    if note is not None:
+        return quorums_on_notes(present_memberships, on, [note], config)[note.id]
     config = config or fund_config()
+    seated, present = _seated_and_present(present_memberships, on)
+    return assess_quorum([(m.seat.constituency, m.seat.votes) for m in present],
+                         seated.seated_refs(), majority=config.quorum_majority,
+                         required=quorum_constituencies(config))
+
+
+def quorums_on_notes(present_memberships: Sequence[Membership], on: date,
+                     notes: Sequence[ConceptNote], config: FundConfig | None = None
+                     ) -> dict[int, tuple[bool, list[str]]]:
+    """``quorum_met`` for deciding on each of ``notes`` (by note id), with the composition and
+    the recusals loaded once for all of them."""
+    config = config or fund_config()
+    seated, present = _seated_and_present(present_memberships, on)
+    recused = recusals(present, notes, on)
+    refs, required = seated.seated_refs(), quorum_constituencies(config)
+    return {note.id: assess_quorum(
+        [(m.seat.constituency, m.seat.votes) for m in present
+         if (m.id, note.id) not in recused],
+        refs, majority=config.quorum_majority, required=required) for note in notes}
+
+
+def _seated_and_present(present_memberships: Sequence[Membership], on: date
+                        ) -> tuple[Composition, list[Membership]]:
+    """The composition on ``on`` and the members present, each once; a member present who is
+    not seated that day is refused."""
     seated = composition(on)
     seated_ids = {m.id for m in seated.members}
     present = list({m.id: m for m in present_memberships}.values())
@@ -928,9 +955,4 @@ def quorum_met(present_memberships: Sequence[Membership], on: date,
     if absent:
         raise ServiceError("Not seated on " + str(on) + ": "
                            + ", ".join(str(m.organisation) for m in absent) + ".")
-    if note is not None:
-        recused = recusals(present, [note], on)
-        present = [m for m in present if (m.id, note.id) not in recused]
-    return assess_quorum([(m.seat.constituency, m.seat.votes) for m in present],
-                         seated.seated_refs(), majority=config.quorum_majority,
-                         required=quorum_constituencies(config))
+    return seated, present

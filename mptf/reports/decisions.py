@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from mptf.extensions import db
 from mptf.models import (
+    AllocationRunLine,
+    ConceptNote,
     Decision,
     DecisionAttendance,
     FundingCycle,
@@ -146,17 +148,15 @@ def items_without_quorum(decision: Decision) -> dict[str, list[str]]:
     """Per note the run funds (by reference), why the meeting has no quorum on it: members
     recused from a note do not count as present when it is decided (docs/committee.md).
     Empty when every funded note has its quorum."""
-    from mptf.committee.services import quorum_met
+    from mptf.committee.services import quorums_on_notes
 
-    present = _present(decision)
-    lacking = {}
-    for line in sorted(decision.run.lines, key=lambda line: line.order):
-        if line.status != "funded":
-            continue
-        met, reasons = quorum_met(present, decision.meeting_date, note=line.note)
-        if not met:
-            lacking[line.note.reference] = reasons
-    return lacking
+    funded = list(db.session.scalars(
+        select(ConceptNote).join(AllocationRunLine, AllocationRunLine.note_id == ConceptNote.id)
+        .where(AllocationRunLine.run_id == decision.run_id, AllocationRunLine.status == "funded")
+        .order_by(AllocationRunLine.order)))
+    verdicts = quorums_on_notes(_present(decision), decision.meeting_date, funded)
+    return {note.reference: verdicts[note.id][1] for note in funded
+            if not verdicts[note.id][0]}
 
 
 def issue(actor: User, decision: Decision) -> Decision:
