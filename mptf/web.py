@@ -60,7 +60,7 @@ def register_web(app: Flask) -> None:
         # "<id>.<session version>" (User.get_id): a session of an older version, signed
         # out or deactivated since, is anonymous.
         number, _, version = user_id.partition(".")
-        if not (number.isdigit() and version.isdigit()):
+        if not (number.isdecimal() and version.isdecimal()):
             return None
         user = db.session.get(User, int(number))
         if user is None or user.session_version != int(version):

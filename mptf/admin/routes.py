@@ -73,7 +73,7 @@ def audit_log():
         if form.entity_type.data:
             query = query.where(AuditEvent.entity_type == form.entity_type.data.strip())
         if form.entity_id.data:
-            if not form.entity_id.data.strip().isdigit():
+            if not form.entity_id.data.strip().isdecimal():
                 form.entity_id.errors.append("A whole number.")
             else:
                 query = query.where(AuditEvent.entity_id == int(form.entity_id.data))

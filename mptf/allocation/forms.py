@@ -23,7 +23,7 @@ def donor_label(donor: Organisation) -> str:
 
 
 def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    return int(text) if text and text.isdecimal() else None
 
 
 class _ContributionFields(FlaskForm):

@@ -205,7 +205,7 @@ def limit_param() -> int:
     text = request.args.get("limit")
     if text is None:
         return DEFAULT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+    if not text.isdecimal() or not 1 <= int(text) <= MAX_LIMIT:
         raise bad_request("limit is a whole number from 1 to 200.",
                           {"limit": [f"A whole number from 1 to {MAX_LIMIT}."]})
     return int(text)
@@ -228,7 +228,7 @@ def cursor_param() -> int:
     except (binascii.Error, ValueError) as exc:
         raise _bad_cursor() from exc
     number = decoded.removeprefix(CURSOR_PREFIX)
-    if not decoded.startswith(CURSOR_PREFIX) or not number.isdigit() or len(number) > 12:
+    if not decoded.startswith(CURSOR_PREFIX) or not number.isdecimal() or len(number) > 12:
         raise _bad_cursor()
     return int(number)
 

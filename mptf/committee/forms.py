@@ -37,7 +37,7 @@ from mptf.models import (
 
 
 def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    return int(text) if text and text.isdecimal() else None
 
 
 def user_choices(users: list[User], blank: str = "(none)"):

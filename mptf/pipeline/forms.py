@@ -158,14 +158,14 @@ class ConceptNoteFormBase(FlaskForm):
         value = (self.lock_version.data or "").strip()
         if not value:
             return None
-        return int(value) if value.isdigit() and len(value) < 10 else 0
+        return int(value) if value.isdecimal() and len(value) < 10 else 0
 
     def to_data(self) -> dict[str, Any]:
         """The form as the services' data dict."""
         punos = []
         for row in self.punos:
             value = (row.organisation.data or "").strip()
-            if value.isdigit():
+            if value.isdecimal():
                 punos.append(PunoInput(int(value), row.direct.cents or 0, bool(row.lead.data)))
             elif value:
                 raise ServiceError("Choose each participating organisation from the list.",

@@ -98,7 +98,7 @@ def _int(row: dict, name: str) -> int | None:
     text = row.get(name, "")
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdecimal():
         raise ServiceError(f"{name} must be a whole number", fields={name: [f"'{text}' is not a "
                                                                           "whole number"]})
     return int(text)
@@ -142,7 +142,7 @@ def _note_from_row(actor: User, row: dict, lookups: _Lookups) -> ConceptNote:
                 "a date as YYYY-MM-DD"]}) from exc
     objectives = []
     for part in (p for p in row.get("objectives", "").replace(",", ";").split(";") if p.strip()):
-        if not part.strip().isdigit() or not 1 <= int(part) <= 23:
+        if not part.strip().isdecimal() or not 1 <= int(part) <= 23:
             raise ServiceError("bad objective", fields={"objectives": [
                 f"'{part.strip()}' is not a GCM objective number (1 to 23)"]})
         objectives.append(int(part))

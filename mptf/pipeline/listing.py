@@ -53,7 +53,7 @@ class Filters:
             text = (args.get(name) or "").strip()
             if not text:
                 return None
-            if not text.isdigit() or not (low <= int(text) <= high):
+            if not text.isdecimal() or not (low <= int(text) <= high):
                 f.errors[name] = f"'{text[:40]}' is not a valid value."
                 return None
             return int(text)

@@ -58,7 +58,7 @@ def index():
         commit()
     filters = listing.Filters.from_args(request.args)
     page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
+    page_number = int(page_number) if page_number.isdecimal() and int(page_number) > 0 else 1
     page = listing.page_of(current_user, filters, page_number, 50)
     return render_template(
         "pipeline/index.html", page=page, filters=filters,

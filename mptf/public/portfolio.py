@@ -82,7 +82,7 @@ class PortfolioFilters:
 
         area = text("area", 10)
         if area is not None:
-            if area.isdigit() and 1 <= int(area) <= 99:
+            if area.isdecimal() and 1 <= int(area) <= 99:
                 f.area = int(area)
             else:
                 bad("area", "A thematic area number from 1 to 99.")
@@ -100,7 +100,7 @@ class PortfolioFilters:
                 bad("country", "An ISO 3166 alpha-3 country code, such as KEN.")
         year = text("year", 4)
         if year is not None:
-            if year.isdigit() and MIN_YEAR <= int(year) <= MAX_YEAR:
+            if year.isdecimal() and MIN_YEAR <= int(year) <= MAX_YEAR:
                 f.year = int(year)
             else:
                 bad("year", f"A year from {MIN_YEAR} to {MAX_YEAR}.")

@@ -26,7 +26,7 @@ _drawing = threading.Lock()  # pyplot is not thread-safe
 
 def _page_number() -> int:
     text = (request.args.get("page") or "1").strip()
-    return int(text) if text.isdigit() and 1 <= int(text) <= 100_000 else 1
+    return int(text) if text.isdecimal() and 1 <= int(text) <= 100_000 else 1
 
 
 @bp.route("/")

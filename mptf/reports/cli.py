@@ -21,7 +21,7 @@ def _cycle(name_or_id: str):
     from mptf.services.errors import ServiceError
 
     query = db.select(FundingCycle)
-    query = query.where(FundingCycle.id == int(name_or_id)) if name_or_id.isdigit() else \
+    query = query.where(FundingCycle.id == int(name_or_id)) if name_or_id.isdecimal() else \
         query.where(FundingCycle.name == name_or_id)
     cycle = db.session.scalar(query)
     if cycle is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from mptf.extensions import db
+from tests import factories
 from tests.mptf import bad_input
 from tests.mptf.api import conftest as api_fixtures
 from tests.mptf.bad_input import COVERED_ELSEWHERE, ENDPOINTS, Session, fuzz, table_digests
@@ -211,3 +212,17 @@ def test_an_unknown_what_if_method_says_why(form_ids, client):
                           query_string={"method": "random", "min_score": "0"})
     assert response.status_code == 200
     assert "Not a valid choice." in response.get_data(as_text=True)
+
+
+def test_digits_that_are_not_decimals_are_refused_not_a_500(client, seeded):
+    """'²' is a digit to Python's isdigit() but not a number int() reads: every page that
+    reads a number from a parameter refuses or ignores it."""
+    from tests.conftest import Auth
+
+    factories.user("secretariat", email="sec@example.org")
+    db.session.commit()
+    for path in ("/portfolio/?area=²&year=²", "/portfolio/?page=²"):
+        assert client.get(path).status_code == 200
+    Auth(client).login("sec@example.org")
+    for path in ("/pipeline/?area=²&page=²", "/admin/audit?entity_id=²"):
+        assert client.get(path).status_code < 500
