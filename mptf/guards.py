@@ -24,8 +24,8 @@ def _has_nul() -> bool:
     if request.method == "GET" or request.mimetype not in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         return False
-    values = [*request.form.keys(), *request.form.values(),
-              *(f.filename or "" for f in request.files.values())]
+    values = [*request.form.keys(), *(v for vs in request.form.listvalues() for v in vs),
+              *(f.filename or "" for fs in request.files.listvalues() for f in fs)]
     return any("\x00" in value for value in values)
 
 

@@ -66,6 +66,7 @@ def profile():
             form.current.errors.append(exc.message)
         else:
             commit()
-            flash("Your password is changed.", "success")
+            login_user(current_user._get_current_object())  # this session goes on
+            flash("Your password is changed; you are signed out everywhere else.", "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form)

@@ -99,6 +99,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise ServiceError("The current password is wrong.", fields={"current": ["Wrong."]})
     user.set_password(new)
+    user.end_sessions()  # a session elsewhere (a stolen cookie) ends with the old password
     record(user, "password_changed", user)
 
 

@@ -7,7 +7,6 @@ from sqlalchemy import func
 from mptf.extensions import db
 from mptf.models import (
     AuditEvent,
-    ConceptNote,
     Contribution,
     FundingCycle,
     Membership,
@@ -18,19 +17,20 @@ from mptf.models import (
 from mptf.models.base import utcnow
 
 
-def notes_by_status(country_id: int | None = None) -> dict[str, int]:
-    query = db.select(ConceptNote.status, func.count()).group_by(ConceptNote.status)
-    if country_id is not None:
-        query = query.where(ConceptNote.country_id == country_id)
-    return dict(db.session.execute(query).all())
+def notes_by_status(user: User) -> dict[str, int]:
+    """Counts of the notes ``user`` may see (pipeline.services.visible_notes), by status."""
+    from mptf.pipeline.services import visible_notes
+
+    visible = visible_notes(user).subquery()
+    return dict(db.session.execute(
+        db.select(visible.c.status, func.count()).group_by(visible.c.status)).all())
 
 
 def dashboard(user: User) -> dict:
     data: dict = {"role": user.role}
-    if user.role == "country_team":
-        data["notes"] = notes_by_status(user.country_id)
+    if user.role in ("country_team", "secretariat", "chair", "fund_office", "reviewer"):
+        data["notes"] = notes_by_status(user)
     if user.role in ("secretariat", "chair", "fund_office", "reviewer"):
-        data["notes"] = notes_by_status()
         data["rounds"] = dict(db.session.execute(
             db.select(ReviewRound.status, func.count()).group_by(ReviewRound.status)).all())
         data["cycles"] = dict(db.session.execute(

@@ -159,3 +159,33 @@ def test_admin_creates_an_account_through_the_form(client, auth, seeded):
     again = auth.post("/admin/users", {"email": "kenya@example.org", "role": "chair",
                                        "password": "long-enough-pw"})
     assert "already exists" in again.get_data(as_text=True)
+
+
+def test_changing_the_password_ends_every_other_session(client, served_app, auth, secretariat):
+    """A session elsewhere (a copied cookie) ends with the old password; this one goes on."""
+    from tests.conftest import Auth
+
+    elsewhere = Auth(served_app.test_client())
+    elsewhere.login("sec@example.org")
+    auth.login("sec@example.org")
+    changed = auth.post("/profile", {"current": "correct-horse-battery",
+                                     "new": "a-new-long-passphrase",
+                                     "confirm": "a-new-long-passphrase"}, token_from="/profile")
+    assert changed.status_code == 302
+    assert client.get("/home").status_code == 200
+    assert elsewhere.client.get("/home").status_code == 302  # to the sign-in page
+
+
+def test_the_dashboard_counts_only_the_notes_the_user_may_see(seeded):
+    from mptf.main.services import dashboard
+    from tests import factories
+
+    team = factories.user("country_team", country="KEN")
+    other_team = factories.user("country_team", country="BGD")
+    chair = factories.user("chair")
+    factories.note(team)  # a draft: not the chair's to see, nor to count
+    factories.note(team, "submitted")
+    db.session.commit()
+    assert dashboard(chair)["notes"] == {"submitted": 1}
+    assert dashboard(team)["notes"] == {"draft": 1, "submitted": 1}
+    assert dashboard(other_team)["notes"] == {}

@@ -226,3 +226,16 @@ def test_digits_that_are_not_decimals_are_refused_not_a_500(client, seeded):
     Auth(client).login("sec@example.org")
     for path in ("/pipeline/?area=²&page=²", "/admin/audit?entity_id=²"):
         assert client.get(path).status_code < 500
+
+
+def test_a_nul_in_a_repeated_field_is_refused(client, seeded):
+    """The guard reads every value of a repeated key, not only the first."""
+    from werkzeug.datastructures import MultiDict
+
+    from tests.conftest import csrf_token
+
+    data = MultiDict([("csrf_token", csrf_token(client, "/login")), ("email", "a@example.org"),
+                      ("email", "b\x00@example.org"), ("password", "whatever")])
+    refused = client.post("/login", data=data)
+    assert refused.status_code == 400
+    assert "NUL character" in refused.get_data(as_text=True)
