@@ -19,9 +19,17 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from mptf.extensions import db
-from mptf.models import Allocation, ConceptNote, Decision, IssuedDocument, ReviewRound
+from mptf.models import (
+    Allocation,
+    AllocationRunLine,
+    ConceptNote,
+    Decision,
+    IssuedDocument,
+    ReviewRound,
+)
 from mptf.navigation import NavItem, add
 from mptf.reports import decisions, documents
 from mptf.reports.forms import IssueForm, VerifyForm, decision_form
@@ -175,9 +183,12 @@ def decision_view(decision_id: int):
         Allocation.cycle_id == found.cycle_id).order_by(Allocation.rank)).all()
     from mptf.allocation.cycles import STATUS_LABELS
 
+    lines = db.session.scalars(
+        db.select(AllocationRunLine).where(AllocationRunLine.run_id == found.run_id)
+        .options(selectinload(AllocationRunLine.note).joinedload(ConceptNote.country))
+        .order_by(AllocationRunLine.order)).all()
     return render_template("reports/decision_view.html", decision=found,
-                           allocations=allocations, lines=found.run.lines,
-                           labels=STATUS_LABELS)
+                           allocations=allocations, lines=lines, labels=STATUS_LABELS)
 
 
 @bp.route("/decisions/<int:decision_id>.pdf")
