@@ -586,3 +586,12 @@ ENDPOINTS = [
 ]
 # covered by their own tests (tests/mptf/test_bad_input.py): logging out changes no row.
 COVERED_ELSEWHERE = {"auth.logout"}
+
+
+def fuzz_forms(client, form_ids, prefix: str) -> None:
+    """The property over every form whose endpoint starts with ``prefix``."""
+    session = Session(client)
+    specs = [s for s in ENDPOINTS if s.endpoint.startswith(prefix)]
+    assert specs, f"no form under {prefix}"
+    for spec in specs:
+        fuzz(session, form_ids, spec)()

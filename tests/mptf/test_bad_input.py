@@ -11,7 +11,13 @@ from mptf.extensions import db
 from tests import factories
 from tests.mptf import bad_input
 from tests.mptf.api import conftest as api_fixtures
-from tests.mptf.bad_input import COVERED_ELSEWHERE, ENDPOINTS, Session, fuzz, table_digests
+from tests.mptf.bad_input import (
+    COVERED_ELSEWHERE,
+    ENDPOINTS,
+    Session,
+    fuzz_forms,
+    table_digests,
+)
 
 # The fixtures of the API's world and of the forms' ids (assigned, so pytest finds them here).
 test_config, fast_password_hashes = api_fixtures.test_config, api_fixtures.fast_password_hashes
@@ -37,11 +43,7 @@ def test_every_html_form_is_fuzzed(app):
 
 @pytest.mark.parametrize("prefix", PIPELINE_AND_COMMITTEE)
 def test_bad_input_is_refused_and_nothing_saved(form_ids, client, prefix):
-    session = Session(client)
-    specs = [s for s in ENDPOINTS if s.endpoint.startswith(prefix)]
-    assert specs
-    for spec in specs:
-        fuzz(session, form_ids, spec)()
+    fuzz_forms(client, form_ids, prefix)
 
 
 def test_logging_out_with_unexpected_fields_changes_nothing(form_ids, client):

@@ -7,7 +7,7 @@ import pytest
 
 from tests.mptf import bad_input
 from tests.mptf.api import conftest as api_fixtures
-from tests.mptf.bad_input import ENDPOINTS, Session, fuzz
+from tests.mptf.bad_input import fuzz_forms
 
 # The fixtures of the API's world and of the forms' ids (assigned, so pytest finds them here).
 test_config, fast_password_hashes = api_fixtures.test_config, api_fixtures.fast_password_hashes
@@ -18,8 +18,4 @@ form_ids = bad_input.form_ids
 
 @pytest.mark.parametrize("prefix", ["allocation.", "reports.", "auth.", "admin.", "tokens."])
 def test_bad_input_is_refused_and_nothing_saved(form_ids, client, prefix):
-    session = Session(client)
-    specs = [s for s in ENDPOINTS if s.endpoint.startswith(prefix)]
-    assert specs
-    for spec in specs:
-        fuzz(session, form_ids, spec)()
+    fuzz_forms(client, form_ids, prefix)
