@@ -30,14 +30,7 @@ from mptf.models import (
     ReviewRound,
     Screening,
 )
-from tests.mptf import bad_input
-from tests.mptf.api import conftest as api_fixtures
-from tests.mptf.bad_input import Session
-
-test_config, fast_password_hashes = api_fixtures.test_config, api_fixtures.fast_password_hashes
-teams, committee, people, world = (api_fixtures.teams, api_fixtures.committee,
-                                   api_fixtures.people, api_fixtures.world)
-form_ids = bad_input.form_ids
+from tests.mptf.security.bad_input import Session
 
 PAYLOAD = ('<script>alert(1)</script>"><img src=x onerror=alert(1)>{{7*7}}{% if 1 %}'
            'TPL{% endif %}<link href=http://127.0.0.1:9/x.css rel=stylesheet>'

@@ -5,7 +5,7 @@ repeated keys), and the check: never a 5xx, a refusal that says why, and no row 
 (the audit log included) added, removed or changed, by a digest of every table before
 and after.
 
-Used by tests/mptf/test_bad_input*.py; the endpoint list is checked against the url_map so a
+Used by tests/mptf/security/test_bad_input*.py; the endpoint list is checked against the url_map so a
 new form cannot be missed."""
 
 from __future__ import annotations
@@ -584,7 +584,7 @@ ENDPOINTS = [
     Endpoint("tokens.revoke", "KEN", lambda i: f"/account/tokens/{i['token']}/revoke",
              path_ids=("token",)),
 ]
-# covered by their own tests (tests/mptf/test_bad_input.py): logging out changes no row.
+# covered by their own tests (tests/mptf/security/test_bad_input.py): logging out changes no row.
 COVERED_ELSEWHERE = {"auth.logout"}
 
 

@@ -15,14 +15,7 @@ import pytest
 from mptf.extensions import db
 from mptf.models import ConceptNote
 from tests import factories
-from tests.mptf import bad_input
-from tests.mptf.api import conftest as api_fixtures
-from tests.mptf.bad_input import Session
-
-test_config, fast_password_hashes = api_fixtures.test_config, api_fixtures.fast_password_hashes
-teams, committee, people, world = (api_fixtures.teams, api_fixtures.committee,
-                                   api_fixtures.people, api_fixtures.world)
-api_tokens, form_ids = api_fixtures.api_tokens, bad_input.form_ids
+from tests.mptf.security.bad_input import Session
 
 METACHARACTERS = ["'", '"', "%", "_", "\\", "--", ";", "' OR 1=1 --", "%%", "_%", "%_%",
                   "\\%", "' OR '1'='1", "1; DROP TABLE concept_notes; --", "[a]", "*", "/",

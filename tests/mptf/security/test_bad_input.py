@@ -9,22 +9,14 @@ import pytest
 
 from mptf.extensions import db
 from tests import factories
-from tests.mptf import bad_input
-from tests.mptf.api import conftest as api_fixtures
-from tests.mptf.bad_input import (
+from tests.mptf.security import bad_input
+from tests.mptf.security.bad_input import (
     COVERED_ELSEWHERE,
     ENDPOINTS,
     Session,
     fuzz_forms,
     table_digests,
 )
-
-# The fixtures of the API's world and of the forms' ids (assigned, so pytest finds them here).
-test_config, fast_password_hashes = api_fixtures.test_config, api_fixtures.fast_password_hashes
-teams, committee, people, world = (api_fixtures.teams, api_fixtures.committee,
-                                   api_fixtures.people, api_fixtures.world)
-form_ids = bad_input.form_ids
-
 
 PIPELINE_AND_COMMITTEE = ("pipeline.", "committee.", "review.")
 
@@ -37,7 +29,7 @@ def html_post_endpoints(app) -> set[str]:
 def test_every_html_form_is_fuzzed(app):
     described = {spec.endpoint for spec in ENDPOINTS}
     missing = html_post_endpoints(app) - described - COVERED_ELSEWHERE
-    assert not missing, f"add these forms to tests/mptf/bad_input.py ENDPOINTS: {missing}"
+    assert not missing, f"add these forms to tests/mptf/security/bad_input.py ENDPOINTS: {missing}"
     assert described - html_post_endpoints(app) <= {"allocation.what_if"}  # a GET form
 
 
