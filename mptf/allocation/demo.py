@@ -4,7 +4,7 @@ years, two of them earmarked, recorded by the demo's fund office through the ser
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from mptf.allocation import services
 from mptf.extensions import db
 from mptf.formatting import usd
 from mptf.models import Organisation, User
+from mptf.models.base import replaying
 from mptf.services.errors import ServiceError
 
 FUND_OFFICE_EMAIL = "fundoffice@demo.mptf.example"
@@ -47,9 +48,10 @@ def build() -> Iterator[str]:
     today = services.today()
     for number, (days_ago, donor, dollars, earmark) in enumerate(DEPOSITS, start=1):
         day = today - timedelta(days=days_ago)
-        services.record_contribution(office, services.ContributionInput(
-            reference=f"MPTF-DEP-{day:%Y}-{number:03d}", donor_id=donors[donor].id,
-            deposited_on=day, amount_cents=dollars * 100, earmark_area_id=earmark))
+        with replaying(datetime.combine(day, time(15))):
+            services.record_contribution(office, services.ContributionInput(
+                reference=f"MPTF-DEP-{day:%Y}-{number:03d}", donor_id=donors[donor].id,
+                deposited_on=day, amount_cents=dollars * 100, earmark_area_id=earmark))
     fund = services.balance()
     yield (f"Contributions: {len(DEPOSITS)} deposits from {len(donors)} donors, "
            f"{usd(fund.gross)} gross, {usd(fund.net)} net of the fee "

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint
 
+_replayed_at: ContextVar[datetime | None] = ContextVar("replayed_at", default=None)
+
 
 def utcnow() -> datetime:
-    """The current time in UTC, naive, as every timestamp column stores it."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """The current time in UTC, naive, as every timestamp column stores it; inside
+    ``replaying(moment)``, that moment."""
+    return _replayed_at.get() or datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextlib.contextmanager
+def replaying(moment: datetime) -> Iterator[None]:
+    """Run the block as if it were ``moment`` (UTC, naive): every service that asks
+    ``utcnow()`` or a ``today()`` built on it sees that moment. The demo builds its history
+    this way, each step on the day it happened, so references, timestamps, terms and the
+    audit trail agree with one another."""
+    token = _replayed_at.set(moment)
+    try:
+        yield
+    finally:
+        _replayed_at.reset(token)
 
 
 def one_of(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from mptf.models import (
     Organisation,
     User,
 )
-from mptf.models.base import utcnow
+from mptf.models.base import replaying, utcnow
 from mptf.pipeline import services
 
 DEMO_COUNTRIES = ["KEN", "BGD", "RWA", "MEX", "MAR", "PHL", "NGA", "SLV", "ECU", "GHA", "IDN",
@@ -75,21 +75,26 @@ def _entities_for(country: Country) -> list[Organisation]:
         Organisation.kind == "un_entity", Organisation.acronym.in_(acronyms))))
 
 
-def _data(rng: random.Random, country: Country, area: int) -> dict:
+def _data(rng: random.Random, country: Country, area: int, submitted_on: date) -> dict:
     objectives = [o.id for o in db.session.scalars(select(GcmObjective).where(
         GcmObjective.thematic_area_id == area))]
     entities = _entities_for(country)
-    iom = next((e for e in entities if e.acronym == "IOM"), entities[0])
-    others = rng.sample([e for e in entities if e.id != iom.id], k=rng.choice([1, 2, 2, 3]))
+    team = rng.sample(entities, k=rng.choice([2, 3, 3, 4]))
+    # IOM convenes about half of the fund's joint programmes; the others are convened by the
+    # organisation whose mandate the theme is closest to.
+    iom = next((e for e in entities if e.acronym == "IOM"), None)
+    if iom is not None and rng.random() < 0.5:
+        team = [iom, *[e for e in team if e.id != iom.id]][:len(team)]
     total_direct = rng.randrange(95, 275) * 1_000_000  # USD 950,000 to 2,750,000 in cents
-    shares = [rng.randint(2, 5) for _ in range(len(others) + 1)]
+    shares = [rng.randint(2, 5) for _ in team]
     budget = [total_direct * s // sum(shares) // 100 * 100 for s in shares]
     punos = [services.PunoInput(e.id, b, i == 0) for i, (e, b) in enumerate(
-        zip([iom, *others], budget, strict=True))]
+        zip(team, budget, strict=True))]
     principles = {p.id: f"The programme is {p.name.lower()} by design." for p in db.session.scalars(
         select(GuidingPrinciple)) if rng.random() < 0.4 or "gender" in p.name.lower()
         or "child" in p.name.lower()}
-    title = f"{rng.choice(THEMES[area])} in {country.name}"
+    theme = rng.choice(THEMES[area])
+    title = f"{theme} in {country.name}"
     return {
         "title": title,
         "thematic_area_id": area,
@@ -105,7 +110,7 @@ def _data(rng: random.Random, country: Country, area: int) -> dict:
         "child_marker": rng.choice([1, 1, 2]),
         "child_justification": "Child safeguarding and best-interest procedures apply.",
         "summary": f"A joint programme of {len(punos)} UN organisations with the Government of "
-                   f"{country.name}: {title.lower()}.",
+                   f"{country.name}: {theme[0].lower()}{theme[1:]}.",
         "problem_statement": rng.choice(PROBLEMS),
         "theory_of_change": "If national institutions have the tools and the data, and migrants "
                             "take part in decisions, then policies protect migrants better.",
@@ -117,8 +122,25 @@ def _data(rng: random.Random, country: Country, area: int) -> dict:
         "stakeholders": [{"group": "civil_society", "description": "Co-design workshops"},
                          {"group": "migrants", "description": "Advisory panel"}],
         "government_endorsed": True,
-        "endorsement_date": date.today() - timedelta(days=rng.randint(20, 300)),
+        "endorsement_date": submitted_on - timedelta(days=rng.randint(10, 120)),
     }
+
+
+# What happens to each demo note, and how many days before today it was submitted (None: a
+# draft never submitted). Spread over the last twenty months, so the pipeline looks lived in;
+# the expired notes entered the pipeline more than the validity (24 months) ago.
+PLAN = (["pipeline"] * 30 + ["submitted"] * 8 + ["returned"] * 5 + ["draft"] * 8
+        + ["expired"] * 4 + ["withdrawn"] * 5)
+
+
+def _submitted_days_ago(rng: random.Random, target: str) -> int | None:
+    return {"draft": None, "submitted": rng.randint(2, 20), "returned": rng.randint(40, 200),
+            "expired": rng.randint(770, 800)}.get(target, rng.randint(90, 600))
+
+
+def _at(day: date, rng: random.Random) -> datetime:
+    """A moment in office hours on ``day``."""
+    return datetime.combine(day, time(8)) + timedelta(minutes=rng.randint(0, 9 * 60))
 
 
 def build() -> Iterator[str]:
@@ -126,37 +148,44 @@ def build() -> Iterator[str]:
     secretariat = db.session.scalar(select(User).where(User.role == "secretariat"))
     countries = {c.iso3: c for c in db.session.scalars(select(Country).where(
         Country.iso3.in_(DEMO_COUNTRIES)))}
-    plan = (["pipeline"] * 30 + ["submitted"] * 8 + ["returned"] * 5 + ["draft"] * 8
-            + ["expired"] * 4 + ["withdrawn"] * 5)
     checklist = dict.fromkeys(services.CHECKLIST, True)
-    for index, target in enumerate(plan):
+    today = utcnow().date()
+    stories = []
+    for index, target in enumerate(PLAN):
+        days = _submitted_days_ago(rng, target)
+        drafted = today - timedelta(days=(days or 0) + rng.randint(3, 25))
+        stories.append((drafted, index, target, days))
+    # Drafted in the order it happened, so references follow the calendar.
+    for drafted, index, target, days in sorted(stories):
         country = countries[DEMO_COUNTRIES[index % len(DEMO_COUNTRIES)]]
         team = _team_for(country)
-        note = services.create_draft(team, _data(rng, country, index % 5 + 1))
+        submitted_on = today - timedelta(days=days) if days is not None else today
+        with replaying(_at(drafted, rng)):
+            note = services.create_draft(team, _data(rng, country, index % 5 + 1,
+                                                     submitted_on))
         if target == "draft":
             if index % 2:
-                services.update_draft(team, note, {"title": "", "summary": ""})
+                with replaying(_at(drafted + timedelta(days=1), rng)):
+                    services.update_draft(team, note, {"title": "", "summary": ""})
             continue
-        services.submit(team, note)
-        # Spread submissions over the last 20 months, so the pipeline looks lived in.
-        note.submitted_at = utcnow() - timedelta(days=rng.randint(10, 600))
+        with replaying(_at(submitted_on, rng)):
+            services.submit(team, note)
         if target == "submitted":
             continue
-        if target == "returned":
-            services.screen(secretariat, note, checklist | {"budget_within_limits": False},
-                            "returned", "Clarify the division of labour between PUNOs and "
-                            "attach the government's endorsement letter.")
-            continue
-        services.screen(secretariat, note, checklist, "pipeline", "")
-        note.pipeline_at = note.submitted_at + timedelta(days=14)
-        validity = services.fund_config().pipeline_validity_months
-        note.expires_on = services.add_months(note.pipeline_at.date(), validity)
-        if target == "expired":
-            note.pipeline_at = utcnow() - timedelta(days=760)
-            note.expires_on = services.add_months(note.pipeline_at.date(), validity)
-            services.expire_notes()
-        elif target == "withdrawn":
-            services.withdraw(team, note, "The government reprioritised its plan.")
+        screened_on = submitted_on + timedelta(days=rng.randint(7, 20))
+        with replaying(_at(screened_on, rng)):
+            if target == "returned":
+                services.screen(secretariat, note, checklist | {"budget_within_limits": False},
+                                "returned", "Clarify the division of labour between PUNOs "
+                                "and attach the government's endorsement letter.")
+                continue
+            services.screen(secretariat, note, checklist, "pipeline", "")
+        if target == "withdrawn":
+            withdrawn_on = min(today, screened_on + timedelta(days=rng.randint(30, 80)))
+            with replaying(_at(withdrawn_on, rng)):
+                services.withdraw(team, note, "The government reprioritised its plan.")
+    expired = services.expire_notes()
     db.session.flush()
     count = db.session.scalar(select(db.func.count()).select_from(ConceptNote))
-    yield f"Demo pipeline: {count} concept notes from {len(countries)} countries."
+    yield (f"Demo pipeline: {count} concept notes from {len(countries)} countries "
+           f"({len(expired)} past their pipeline validity).")

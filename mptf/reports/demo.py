@@ -4,15 +4,16 @@ the current cycle run and drafted, ready for the chair to issue."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mptf.allocation import cycles
 from mptf.extensions import db
-from mptf.models import ReviewRound, User
-from mptf.models.base import utcnow
+from mptf.models import FundingCycle, ReviewRound, User
+from mptf.models.base import replaying, utcnow
 from mptf.reports import decisions
+from mptf.review.demo import round_name
 
 
 def _draft(secretariat: User, cycle, day, text: str):
@@ -21,6 +22,11 @@ def _draft(secretariat: User, cycle, day, text: str):
         meeting_date=day, place="Geneva, Palais des Nations", virtual=False,
         present_ids=present, outcome_mode="consensus", escalation_step=None, text=text,
         other_decisions="The Committee thanks the contributing states.", conditions={}))
+
+
+def _cycles_in(year: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(FundingCycle).where(
+        FundingCycle.name.like(f"Funding cycle {year}-%")))
 
 
 def build() -> Iterator[str]:
@@ -32,21 +38,23 @@ def build() -> Iterator[str]:
         yield "Demo decisions skipped: no closed review round."
         return
     today = utcnow().date()
-    earlier = cycles.create_cycle(secretariat, cycles.CycleInput(
-        name=f"Funding cycle {today.year}-1", decision_date=today - timedelta(days=30),
-        envelope_cents=600_000_000,
-        policy={"max_per_country": 1, "thematic_cap": {"1": 0.5}},
-        round_ids=[closed.id]))
-    cycles.save_run(secretariat, earlier)
-    decision = _draft(secretariat, earlier, today - timedelta(days=30),
-                      "The Committee approves the allocations below by consensus.")
-    if decisions.quorum(decision)[0]:
+    met = today - timedelta(days=30)
+    with replaying(datetime.combine(met - timedelta(days=7), time(11))):
+        earlier = cycles.create_cycle(secretariat, cycles.CycleInput(
+            name=round_name("Funding cycle", met, _cycles_in(met.year)), decision_date=met,
+            envelope_cents=600_000_000,
+            policy={"max_per_country": 1, "thematic_cap": {"1": 0.5}},
+            round_ids=[closed.id]))
+        cycles.save_run(secretariat, earlier)
+    with replaying(datetime.combine(met, time(16))):
+        decision = _draft(secretariat, earlier, met,
+                          "The Committee approves the allocations below by consensus.")
         decisions.issue(chair, decision)
-        yield (f"Demo decision {decision.reference} issued: SHA-256 {decision.pdf_sha256}.")
-    else:
-        yield "Demo decision left as a draft: the demo committee has no quorum."
+    yield f"Demo decision {decision.reference} issued: SHA-256 {decision.pdf_sha256}."
+
+    meets = today + timedelta(days=14)
     current = cycles.create_cycle(secretariat, cycles.CycleInput(
-        name=f"Funding cycle {today.year}-2", decision_date=today + timedelta(days=14),
+        name=round_name("Funding cycle", meets, _cycles_in(meets.year)), decision_date=meets,
         envelope_cents=None,
         policy={"max_per_country": 2, "thematic_floor": {"2": 0.15}, "champion_bonus": 2.0},
         round_ids=[closed.id]))
