@@ -10,13 +10,23 @@ all-or-nothing funding of a note):
 Money is integer cents from the input to the result. Shares of the envelope become cents as
 ``floor(share × envelope)``, with the share read as the decimal it prints as (``0.3`` is 3/10), for
 floors and caps alike. The plain-words description is ``docs/allocation.md``.
+
+HiGHS writes some lines with ``printf`` whatever its options say; the solve runs with the
+process's standard output (file descriptor 1) sent to the null device (see ``_quiet_stdout``),
+and how the solver ended is reported in ``Allocation.message``.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
+import os
+import sys
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from numbers import Integral, Real
@@ -699,15 +709,16 @@ def _optimal(p: _Pipeline, limits: _Limits, greedy: _Outcome,
     options: dict = {"disp": False}
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
-    result = milp(
-        c=np.concatenate([-weights, np.zeros(len(areas))]),
-        integrality=np.concatenate([np.ones(m), np.zeros(len(areas))]),
-        bounds=Bounds(np.zeros(m + len(areas)),
-                      np.concatenate([np.ones(m), np.full(len(areas), np.inf)])),
-        constraints=LinearConstraint(matrix, [lo for *_, lo, _ in rows],
-                                     [hi for *_, hi in rows]),
-        options=options,
-    )
+    with _quiet_stdout():
+        result = milp(
+            c=np.concatenate([-weights, np.zeros(len(areas))]),
+            integrality=np.concatenate([np.ones(m), np.zeros(len(areas))]),
+            bounds=Bounds(np.zeros(m + len(areas)),
+                          np.concatenate([np.ones(m), np.full(len(areas), np.inf)])),
+            constraints=LinearConstraint(matrix, [lo for *_, lo, _ in rows],
+                                         [hi for *_, hi in rows]),
+            options=options,
+        )
     if result.x is None:
         return greedy, True, f"kept greedy's allocation: the solver found no solution ({result.message})"
 
@@ -739,6 +750,67 @@ def _optimal(p: _Pipeline, limits: _Limits, greedy: _Outcome,
     if added:
         message += f"; {added} note(s) the solver left out still fitted and were funded"
     return outcome, False, message
+
+
+# --- a quiet solver -----------------------------------------------------------------------------
+
+_quiet_lock = threading.Lock()
+_quiet_count = 0
+_saved_stdout: int | None = None
+
+
+@functools.cache
+def _c_library() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None)
+    except (OSError, TypeError):  # no C library to load by that name (Windows)
+        return None
+
+
+def _flush_c_stdout() -> None:
+    """Write out what C code left in its stdout buffer (a pipe or file is fully buffered)."""
+    library = _c_library()
+    if library is not None:
+        library.fflush(None)
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """File descriptor 1 goes to the null device while any thread is inside the block.
+
+    The descriptor belongs to the process, so one redirection is shared: the first thread in
+    saves it, the last one out flushes C's buffer (so nothing printed inside leaks out later)
+    and puts it back. What other threads write to standard output meanwhile is lost too; the
+    app logs to standard error. Python's own ``sys.stdout`` is flushed first, so nothing
+    printed before the solve is lost.
+    """
+    global _quiet_count, _saved_stdout
+    with _quiet_lock:
+        if _quiet_count == 0:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+            _flush_c_stdout()
+            try:
+                saved = os.dup(1)
+            except OSError:  # no standard output at all: nothing to silence
+                saved = None
+            if saved is not None:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)
+                os.close(null)
+            _saved_stdout = saved
+        _quiet_count += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_count -= 1
+            if _quiet_count == 0:
+                _flush_c_stdout()
+                if _saved_stdout is not None:
+                    os.dup2(_saved_stdout, 1)
+                    os.close(_saved_stdout)
+                    _saved_stdout = None
 
 
 # --- output -------------------------------------------------------------------------------------
