@@ -6,7 +6,6 @@ import io
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -35,6 +34,7 @@ from mptf.services.audit import events_for, record
 from mptf.services.errors import NotFound, ServiceError
 from mptf.services.policy import roles_required
 from mptf.services.unit_of_work import commit
+from mptf.spreadsheet import csv_response, xlsx_response
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline", template_folder="templates")
 
@@ -80,18 +80,10 @@ def _filter_countries():
 @roles_required(*PIPELINE_ROLES)
 def export(fmt: str):
     filters = listing.Filters.from_args(request.args)
-    frame = listing.export_frame(current_user, filters)
+    table = listing.export_frame(current_user, filters)
     if fmt == "csv":
-        return Response(frame.to_csv(index=False), mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=pipeline.csv"})
-    buffer = io.BytesIO()
-    with_money = frame.copy()
-    with_money["Requested (USD)"] = [int(v.replace(".", "")) / 100
-                                     for v in with_money["Requested (USD)"]]
-    with_money.to_excel(buffer, index=False, sheet_name="Pipeline", engine="openpyxl")
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name="pipeline.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return csv_response(table, "pipeline.csv")
+    return xlsx_response({"Pipeline": table}, "pipeline.xlsx")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -107,27 +99,72 @@ def new():
             flash(exc.message, "error")
         else:
             if form.submit.data:
-                return _submit_after_save(note, form)
+                return _submit_after_save(note, form, created=True)
             flash(f"Draft {note.reference} saved.", "success")
             return redirect(url_for("pipeline.edit", note_id=note.id))
     status = 400 if request.method == "POST" else 200
     return render_template("pipeline/edit.html", form=form, note=None), status
 
 
-def _submit_after_save(note, form):
-    """The edits are saved already; submitting either succeeds or lists every problem."""
+def _submit_after_save(note, form, created: bool = False):
+    """The edits are saved already; submitting either succeeds or lists every problem. A note
+    just created goes to its own edit page (where the next save updates it, not a second
+    draft), which lists the problems again."""
     try:
         version = services.submit(current_user, note)
         commit()
     except ServiceError as exc:
         db.session.rollback()
+        if created:
+            flash(f"Draft {note.reference} saved. {exc.message}", "error")
+            return redirect(url_for("pipeline.edit", note_id=note.id, problems=1), 303)
         form.apply_service_errors(exc.fields)
         flash(f"Your edits are saved as a draft. {exc.message}", "error")
-        return render_template("pipeline/edit.html", form=form, note=note,
-                               attachment_form=AttachmentForm()), exc.status
+        return _edit_page(note, form, exc.status)
     flash(f"{note.reference} submitted as version {version.number}. The secretariat will "
           "screen it.", "success")
     return redirect(url_for("pipeline.show", note_id=note.id))
+
+
+def _edit_page(note, form, status: int, attachment_form=None, attachment_error=None):
+    return render_template("pipeline/edit.html", form=form, note=note,
+                           attachment_form=attachment_form or AttachmentForm(),
+                           attachment_error=attachment_error), status
+
+
+def _save(note, form) -> int | None:
+    """Write the note form onto the draft and commit; None when saved (the form then carries
+    the saved version, so the next save from this page is not taken for a colleague's), or
+    the refusal's status with its problems on the form and the typed text kept."""
+    try:
+        services.update_draft(current_user, note, form.to_data(), form.seen_version())
+        commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        form.apply_service_errors(exc.fields)
+        if exc.code == "stale":  # saving again, having compared, keeps this text
+            form.lock_version.data = str(note.lock_version)
+            flash(f"{exc.message} They are still in the form below: compare them with the "
+                  "note as it now is (open it in another tab) and save again to keep yours.",
+                  "error")
+        else:
+            flash(exc.message, "error")
+        return exc.status
+    form.lock_version.data = str(note.lock_version)
+    return None
+
+
+def _save_typed_first(note):
+    """The attachment buttons of the edit page post the note form along (edit.html), so that
+    what was typed is saved before the page reloads from the database. Returns the form (None
+    when the post carries no note form) and, if the save was refused, the page to show."""
+    if "lock_version" not in request.form:
+        return None, None
+    form = note_form()
+    if not form.validate_on_submit():
+        return form, _edit_page(note, form, 400)
+    refused = _save(note, form)
+    return form, (_edit_page(note, form, refused) if refused else None)
 
 
 @bp.route("/<int:note_id>/edit", methods=["GET", "POST"])
@@ -141,30 +178,21 @@ def edit(note_id: int):
     form = note_form(note if request.method == "GET" else None)
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
-        try:
-            services.update_draft(current_user, note, form.to_data(), form.seen_version())
-            commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_service_errors(exc.fields)
-            status = exc.status
-            if exc.code == "stale":  # saving again, having compared, keeps this text
-                form.lock_version.data = str(note.lock_version)
-                flash(f"{exc.message} They are still in the form below: compare them with the "
-                      "note as it now is (open it in another tab) and save again to keep yours.",
-                      "error")
-            else:
-                flash(exc.message, "error")
+        refused = _save(note, form)
+        if refused:
+            status = refused
+        elif form.submit.data:
+            return _submit_after_save(note, form)
         else:
-            if form.submit.data:
-                return _submit_after_save(note, form)
             flash("Draft saved.", "success")
             return redirect(url_for("pipeline.edit", note_id=note.id))
-    elif request.method == "GET" and note.status == "returned":
-        flash("This note was returned by the secretariat; revise it and submit it again.",
-              "warning")
-    return render_template("pipeline/edit.html", form=form, note=note,
-                           attachment_form=AttachmentForm()), status
+    elif request.method == "GET":
+        if request.args.get("problems"):  # after a refused submission of a new note
+            form.apply_service_errors(services.problems(note))
+        if note.status == "returned":
+            flash("This note was returned by the secretariat; revise it and submit it again.",
+                  "warning")
+    return _edit_page(note, form, status)
 
 
 @bp.route("/<int:note_id>")
@@ -183,9 +211,12 @@ def show(note_id: int):
 @roles_required("country_team")
 def upload(note_id: int):
     note = _note(note_id)
+    typed, refused = _save_typed_first(note)
+    if refused:
+        return refused
     form = AttachmentForm()
     if not form.validate_on_submit():
-        flash("Choose a file to attach.", "error")
+        flash(f"{'Draft saved. ' if typed else ''}Choose a file to attach.", "error")
         return redirect(url_for("pipeline.edit", note_id=note.id)), 303
     try:
         services.add_attachment(current_user, note, form.file.data.filename,
@@ -194,9 +225,9 @@ def upload(note_id: int):
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return render_template("pipeline/edit.html", form=note_form(note), note=note,
-                               attachment_form=form, attachment_error=exc.message), exc.status
-    flash(f"{form.file.data.filename} attached.", "success")
+        return _edit_page(note, typed or note_form(note), exc.status, attachment_form=form,
+                          attachment_error=exc.message)
+    flash(f"{'Draft saved; ' if typed else ''}{form.file.data.filename} attached.", "success")
     return redirect(url_for("pipeline.edit", note_id=note.id))
 
 
@@ -219,6 +250,9 @@ def delete_attachment(note_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.note_id != note.id:
         abort(404)
+    _, refused = _save_typed_first(note)
+    if refused:
+        return refused
     try:
         services.remove_attachment(current_user, attachment)
         commit()
