@@ -14,9 +14,11 @@ from mptf.extensions import csrf, db, login_manager, migrate
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the application. ``config`` overrides what the environment gives."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(config: dict[str, Any] | None = None,
+               instance_path: str | None = None) -> Flask:
+    """Build the application. ``config`` overrides what the environment gives;
+    ``instance_path`` (absolute) replaces Flask's default instance folder."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if config:
         app.config.update(config)
@@ -25,6 +27,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 config["SQLALCHEMY_DATABASE_URI"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True,

@@ -1,4 +1,5 @@
-"""The ``mptf`` command: seed, demo, serve, user create, and Flask-Migrate's ``db``.
+"""The ``mptf`` command: seed, demo, serve [--production], user create, and Flask-Migrate's
+``db``.
 
 Every refusal prints one sentence to stderr and exits with status 2.
 """
@@ -37,18 +38,63 @@ def seed_command() -> None:
         click.echo(line)
 
 
+def production_problems(config) -> list[str]:
+    """What production needs and ``config`` lacks, as parts of one sentence."""
+    problems = []
+    if not config.get("SECRET_KEY_FROM_ENVIRONMENT"):
+        problems.append("MPTF_SECRET_KEY (every worker and every host must sign sessions and "
+                        "forms with one key)")
+    if not config.get("BASE_URL"):
+        problems.append("MPTF_BASE_URL (the address the public reaches the site at: links "
+                        "are built from it, never from the request's Host header)")
+    return problems
+
+
+def run_gunicorn(bind: str, workers: int) -> None:
+    """gunicorn's sync workers, each building its own app (and database pool) after the
+    fork."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return _create_app()
+
+    Server().run()
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--debug/--no-debug", default=False)
+@click.option("--production", is_flag=True,
+              help="serve with gunicorn; refuses to start without MPTF_SECRET_KEY and "
+                   "MPTF_BASE_URL")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn workers (with --production)")
 @with_appcontext
-def serve_command(host: str, port: int, debug: bool) -> None:
-    """The development server. In production, use gunicorn (see README)."""
+def serve_command(host: str, port: int, debug: bool, production: bool, workers: int) -> None:
+    """The development server, or with --production gunicorn (see README)."""
     from flask import current_app
     from werkzeug.serving import run_simple
 
-    # Flask's app.run() refuses to start from within a Flask CLI command; serve directly.
+    from mptf.refusals import fail
+
     app = current_app._get_current_object()
+    if production:
+        if debug:
+            fail("--debug is for the development server, never with --production.")
+        problems = production_problems(app.config)
+        if problems:
+            fail("Production needs " + " and ".join(problems) + "; set "
+                 + ("them" if len(problems) > 1 else "it") + " and start again.")
+        run_gunicorn(f"{host}:{port}", workers)
+        return
+    # Flask's app.run() refuses to start from within a Flask CLI command; serve directly.
     app.debug = debug
     run_simple(host, port, app, use_reloader=False, use_debugger=debug, threaded=True)
 

@@ -45,3 +45,31 @@ def test_user_create_refusals_exit_2_with_a_sentence(runner, seeded):
     assert duplicate.exit_code == 2
     assert "already exists" in duplicate.output
     assert len(db.session.scalars(db.select(User)).all()) == 1
+
+
+def test_serve_production_refuses_without_a_key_or_a_base_url(runner, app, monkeypatch):
+    started = []
+    monkeypatch.setattr("mptf.cli.run_gunicorn", lambda *a: started.append(a))
+    app.config.update(SECRET_KEY_FROM_ENVIRONMENT=False, BASE_URL=None)
+    both = runner.invoke(main, ["serve", "--production"])
+    assert both.exit_code == 2
+    assert "Production needs MPTF_SECRET_KEY" in both.output
+    assert "and MPTF_BASE_URL" in both.output
+    app.config.update(SECRET_KEY_FROM_ENVIRONMENT=True)
+    no_base = runner.invoke(main, ["serve", "--production"])
+    assert no_base.exit_code == 2
+    assert "Production needs MPTF_BASE_URL" in no_base.output
+    app.config.update(BASE_URL="https://mptf.example.org")
+    debug = runner.invoke(main, ["serve", "--production", "--debug"])
+    assert debug.exit_code == 2
+    assert "never with --production" in debug.output
+    assert started == []
+
+
+def test_serve_production_runs_gunicorn_with_a_key_and_a_base_url(runner, app, monkeypatch):
+    started = []
+    monkeypatch.setattr("mptf.cli.run_gunicorn", lambda *a: started.append(a))
+    app.config.update(SECRET_KEY_FROM_ENVIRONMENT=True, BASE_URL="https://mptf.example.org")
+    result = runner.invoke(main, ["serve", "--production", "--port", "8000", "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    assert started == [("127.0.0.1:8000", 3)]
