@@ -3,7 +3,9 @@ template helpers and the SQLite foreign-key pragma."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,6 +27,19 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def external_url(endpoint: str, *, base_url: str | None = None, **values) -> str:
+    """An absolute link to ``endpoint``: on ``base_url`` or ``MPTF_BASE_URL`` when there is
+    one (in or outside a request), never on the request's Host header; without (the demo),
+    on the request's host, which ``TRUSTED_HOSTS`` limits to the local machine's names."""
+    base = base_url or current_app.config.get("BASE_URL")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
+                                       url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def wants_json() -> bool:
@@ -91,6 +106,18 @@ def register_web(app: Flask) -> None:
                                         "max-age=31536000; includeSubDomains")
         return response
 
+    def unknown_host():
+        """A Host header the site does not answer for (config.TRUSTED_HOSTS): said without
+        the page layout, whose links cannot be built for an untrusted host."""
+        base = app.config.get("BASE_URL")
+        message = ("This site does not answer for that host name; "
+                   + (f"it is served at {base}." if base else
+                      "open it at localhost or 127.0.0.1, or add the name to MPTF_TRUSTED_HOSTS."))
+        if wants_json():
+            return jsonify(error={"code": "unknown_host", "message": message,
+                                  "fields": {}}), 400
+        return Response(message + "\n", status=400, mimetype="text/plain")
+
     def error_page(status: int, title: str, message: str):
         if wants_json():
             return jsonify(error={"code": title.lower().replace(" ", "_"), "message": message,
@@ -100,7 +127,10 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(400)
     def bad_request(error):
         from flask_wtf.csrf import CSRFError
+        from werkzeug.exceptions import SecurityError
 
+        if isinstance(error, SecurityError):
+            return unknown_host()
         if isinstance(error, CSRFError):
             return error_page(400, "Form expired",
                               "The form could not be accepted (missing or invalid security "

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from mptf.config import normalise_base_url
 from mptf.refusals import refusals_exit_2
 
 
@@ -17,7 +18,8 @@ from mptf.refusals import refusals_exit_2
               help="The XML file to write ('-' for standard output).")
 @click.option("--base-url", default=None,
               help="The site's address (https://…), to link each activity to its decision "
-                   "PDF; without it the links are left out.")
+                   "PDF; MPTF_BASE_URL when not given; without either the links are left "
+                   "out.")
 @with_appcontext
 @refusals_exit_2
 def iati_command(output: str, base_url: str | None) -> None:
@@ -27,10 +29,8 @@ def iati_command(output: str, base_url: str | None) -> None:
     if base_url is not None:
         if not base_url.startswith(("https://", "http://")):
             raise ValueError("--base-url is an address starting with https:// or http://.")
-        with current_app.test_request_context(base_url=base_url):
-            data = activities_xml()
-    else:
-        data = activities_xml()
+        base_url = normalise_base_url(base_url)
+    data = activities_xml(base_url=base_url or current_app.config.get("BASE_URL"))
     count = data.count(b"<iati-activity ")
     if output == "-":
         click.echo(data.decode("utf-8"), nl=False)

@@ -42,12 +42,13 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 
 from mptf.models.base import utcnow
 from mptf.money import usd_plain
 from mptf.pipeline.rules import add_months
 from mptf.public import portfolio
+from mptf.web import external_url
 
 IATI_VERSION = "2.03"
 # Placeholders until the fund registers as an IATI publisher: set IATI_REPORTING_ORG_REF
@@ -105,7 +106,8 @@ def _percentages(n: int) -> list[str]:
     return [str(first)] + [str(share)] * (n - 1)
 
 
-def activity(p: portfolio.Programme, fund_name: str, now: datetime) -> ET.Element:
+def activity(p: portfolio.Programme, fund_name: str, now: datetime,
+             base_url: str | None = None) -> ET.Element:
     ref = reporting_ref()
     note = p.note
     approved = p.approved_on
@@ -166,20 +168,22 @@ def activity(p: portfolio.Programme, fund_name: str, now: datetime) -> ET.Elemen
         _narrative(disbursement, "provider-org", fund_name, ref=ref)
         _narrative(disbursement, "receiver-org", t.organisation.name,
                    ref=UN_ENTITY_REFS.get(t.organisation.acronym))
-    if p.decision is not None and has_request_context():
+    base_url = base_url or current_app.config.get("BASE_URL")
+    if p.decision is not None and (base_url or has_request_context()):
         link = _sub(element, "document-link", format="application/pdf",
-                    url=url_for("reports.decision_pdf", decision_id=p.decision.id,
-                                _external=True))
+                    url=external_url("reports.decision_pdf", base_url=base_url,
+                                     decision_id=p.decision.id))
         _narrative(link, "title", f"Steering Committee decision {p.decision.reference}")
         _sub(link, "category", code="A04")
         _sub(link, "document-date", iso_date=(p.decision.issued_at or now).date().isoformat())
     return element
 
 
-def activities_xml(now: datetime | None = None) -> bytes:
+def activities_xml(now: datetime | None = None, base_url: str | None = None) -> bytes:
     """Every funded programme as one ``iati-activities`` document (UTF-8 bytes). With no
     funded programme yet the root has no activity, which the schema does not accept: IATI
-    asks publishers not to publish an empty file."""
+    asks publishers not to publish an empty file. Decision links are made on ``base_url`` or
+    ``MPTF_BASE_URL`` (``web.external_url``); without either, outside a request, left out."""
     now = (now or utcnow()).replace(microsecond=0)
     root = ET.Element("iati-activities", {"version": IATI_VERSION,
                                           "generated-datetime": now.isoformat() + "Z"})
@@ -189,7 +193,7 @@ def activities_xml(now: datetime | None = None) -> bytes:
     while True:
         batch = portfolio.programmes_after(filters, after, BATCH)
         for p in batch:
-            root.append(activity(p, name, now))
+            root.append(activity(p, name, now, base_url))
         if len(batch) < BATCH:
             break
         after = batch[-1].allocation.id

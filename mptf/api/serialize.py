@@ -8,8 +8,6 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from flask import url_for
-
 from mptf.models import (
     AllocationRun,
     ConceptNote,
@@ -23,6 +21,7 @@ from mptf.models import (
 )
 from mptf.money import usd_plain
 from mptf.public.portfolio import FundTotals, Programme
+from mptf.web import external_url
 
 
 def money(prefix: str, cents: int | None) -> dict[str, Any]:
@@ -59,8 +58,7 @@ def puno_line(line: PunoBudgetLine) -> dict[str, Any]:
 
 def decision_link(decision: Decision) -> dict[str, Any]:
     return {"id": decision.id, "reference": decision.reference,
-            "pdf_url": url_for("reports.decision_pdf", decision_id=decision.id,
-                               _external=True),
+            "pdf_url": external_url("reports.decision_pdf", decision_id=decision.id),
             "sha256": decision.pdf_sha256}
 
 
@@ -88,7 +86,7 @@ def programme(p: Programme) -> dict[str, Any]:
                        **money("direct", t.direct_cents), **money("indirect", t.indirect_cents),
                        **money("amount", t.total_cents), "transferred_on": day(t.transferred_on)}
                       for t in p.allocation.transfers],
-        "url": url_for("public.programme", allocation_id=p.allocation.id, _external=True),
+        "url": external_url("public.programme", allocation_id=p.allocation.id),
     }
 
 
@@ -99,7 +97,7 @@ def decision(d: Decision, programmes: int, allocated: int) -> dict[str, Any]:
         "meeting_date": day(d.meeting_date), "issued_at": day(d.issued_at),
         "outcome": d.outcome_mode,
         "sha256": d.pdf_sha256,
-        "pdf_url": url_for("reports.decision_pdf", decision_id=d.id, _external=True),
+        "pdf_url": external_url("reports.decision_pdf", decision_id=d.id),
         "programmes": programmes, **money("allocated", allocated),
     }
 
@@ -124,7 +122,8 @@ def demand_row(row: dict[str, Any]) -> dict[str, Any]:
 def me(user: User, token) -> dict[str, Any]:
     return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
             "country": country(user.country) if user.country else None,
-            "token": {"id": token.id, "name": token.name, "created_at": day(token.created_at)}}
+            "token": {"id": token.id, "name": token.name, "created_at": day(token.created_at),
+                      "expires_at": day(token.expires_at), "scope": token.scope}}
 
 
 def note_summary(note: ConceptNote) -> dict[str, Any]:
