@@ -1,6 +1,6 @@
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
 
@@ -8,6 +8,7 @@ from mptf.admin.forms import AuditFilterForm, UserForm
 from mptf.auth import services as auth_services
 from mptf.extensions import db
 from mptf.models import AuditEvent, User
+from mptf.pagination import page_number, paginate
 from mptf.services.errors import ServiceError
 from mptf.services.policy import roles_required
 from mptf.services.unit_of_work import commit
@@ -33,8 +34,8 @@ def users():
         else:
             flash(f"Account {user.email} created.", "success")
             return redirect(url_for("admin.users"))
-    page = db.paginate(db.select(User).order_by(User.role, User.email),
-                       per_page=100, error_out=False)
+    page = paginate(db.select(User).order_by(User.role, User.email),
+                    page_number(request.args), per_page=100)
     return render_template("admin/users.html", form=form, page=page)
 
 
@@ -90,9 +91,7 @@ def audit_log():
                     query = query.where(AuditEvent.at >= day)
                 else:
                     query = query.where(AuditEvent.at < day + timedelta(days=1))
-    page = db.paginate(query, per_page=50, error_out=False)
-    if page.page > 1 and not page.items and page.total:
-        abort(404)
+    page = paginate(query, page_number(request.args), per_page=50)
     actions = db.session.scalars(db.select(AuditEvent.action).distinct().order_by(
         AuditEvent.action)).all()
     return render_template("admin/audit.html", form=form, page=page, actions=actions)

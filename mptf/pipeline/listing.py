@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from mptf.extensions import db
 from mptf.models import ConceptNote, Country, PunoBudgetLine, ThematicArea, User
 from mptf.money import usd_plain
+from mptf.pagination import paginate
 from mptf.pipeline.rules import STATUS_LABELS
 from mptf.pipeline.services import visible_notes
 from mptf.spreadsheet import safe_frame
@@ -132,13 +133,14 @@ def filtered(user: User, f: Filters):
 
 
 def page_of(user: User, f: Filters, page: int, per_page: int):
-    """One page of notes with what the table shows loaded up front (country, area, PUNOs)."""
+    """One page of notes with what the table shows loaded up front (country, area, PUNOs); a
+    page beyond the last is the last."""
     query = (filtered(user, f)
              .options(selectinload(ConceptNote.country), selectinload(ConceptNote.thematic_area),
                       selectinload(ConceptNote.puno_lines).selectinload(
                           PunoBudgetLine.organisation))
              .order_by(*SORTS[f.sort]))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(query, page, per_page)
 
 
 def totals(user: User, f: Filters) -> dict[str, Any]:

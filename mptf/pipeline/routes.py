@@ -19,6 +19,7 @@ from flask_login import current_user
 from mptf.extensions import db
 from mptf.models import REGIONS, Attachment, Country, Organisation, ThematicArea
 from mptf.navigation import NavItem, add
+from mptf.pagination import page_number
 from mptf.pipeline import listing, services
 from mptf.pipeline.forms import (
     AttachmentForm,
@@ -57,9 +58,7 @@ def index():
     if expired:
         commit()
     filters = listing.Filters.from_args(request.args)
-    page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdecimal() and int(page_number) > 0 else 1
-    page = listing.page_of(current_user, filters, page_number, 50)
+    page = listing.page_of(current_user, filters, page_number(request.args), 50)
     return render_template(
         "pipeline/index.html", page=page, filters=filters,
         totals=listing.totals(current_user, filters), statuses=STATUS_LABELS,

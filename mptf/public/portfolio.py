@@ -34,6 +34,7 @@ from mptf.models import (
     TransferLine,
 )
 from mptf.models.base import utcnow
+from mptf.pagination import paginate
 from scoring import demand
 
 # Bump when what the public pages or the public API show changes shape, so that cached copies
@@ -207,10 +208,11 @@ def programmes_after(f: PortfolioFilters, after_id: int, limit: int) -> list[Pro
 
 
 def programmes_page(f: PortfolioFilters, page: int, per_page: int):
-    """A numbered page for the HTML portfolio, newest decisions first."""
+    """A numbered page for the HTML portfolio, newest decisions first; a page beyond the last
+    is the last."""
     query = programmes_query(f).options(*PROGRAMME_LOADS).order_by(
         FundingCycle.approved_at.desc(), Allocation.rank, Allocation.id)
-    paged = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    paged = paginate(query, page, per_page)
     return paged, _with_decisions(list(paged.items))
 
 

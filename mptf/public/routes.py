@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from mptf.extensions import db
 from mptf.models import REGIONS, Country, ThematicArea
+from mptf.pagination import page_number
 from mptf.public import portfolio
 from mptf.public.caching import conditional, page_viewer
 from mptf.reports.charts import bars
@@ -24,17 +25,13 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 _drawing = threading.Lock()  # pyplot is not thread-safe
 
 
-def _page_number() -> int:
-    text = (request.args.get("page") or "1").strip()
-    return int(text) if text.isdecimal() and 1 <= int(text) <= 100_000 else 1
-
-
 @bp.route("/")
 def index():
     filters = portfolio.PortfolioFilters.from_args(request.args)
 
     def build():
-        paged, programmes = portfolio.programmes_page(filters, _page_number(), PER_PAGE)
+        paged, programmes = portfolio.programmes_page(filters, page_number(request.args),
+                                                       PER_PAGE)
         count, total = portfolio.programmes_count(filters)
         return render_template(
             "public/portfolio.html", filters=filters, page=paged, programmes=programmes,

@@ -222,6 +222,31 @@ def test_digits_that_are_not_decimals_are_refused_not_a_500(client, seeded):
         assert client.get(path).status_code < 500
 
 
+HUGE_PAGES = ["99999999999999999999999", str(2**63), str(2**31), "1000000000", "٣"]
+
+
+def test_a_huge_page_number_is_the_last_page_not_a_500(client, seeded):
+    """A page number past 64 bits overflowed SQL's OFFSET (a 500 on the pipeline, the audit
+    log and the accounts): every numbered listing shows its last page instead."""
+    from tests.conftest import Auth
+
+    factories.user("secretariat", email="sec@example.org")
+    factories.user("admin", email="admin@example.org")
+    db.session.commit()
+    listings = {"sec@example.org": ("/pipeline/", "/admin/audit"),
+                "admin@example.org": ("/admin/users", "/admin/audit")}
+    for page in HUGE_PAGES:
+        assert client.get("/portfolio/", query_string={"page": page}).status_code == 200, page
+    for email, paths in listings.items():
+        Auth(client).login(email)
+        for path in paths:
+            for page in HUGE_PAGES:
+                for args in ({"page": page}, {"page": page, "status": "draft"}):
+                    response = client.get(path, query_string=args)
+                    assert response.status_code == 200, (path, args, response.status_code)
+        Auth(client).logout()
+
+
 def test_a_nul_in_a_repeated_field_is_refused(client, seeded):
     """The guard reads every value of a repeated key, not only the first."""
     from werkzeug.datastructures import MultiDict
