@@ -24,6 +24,7 @@ from mptf.formatting import usd  # noqa: E402
 
 RC = {
     "svg.hashsalt": "mptf-fund-balance",
+    "text.parse_math": False,  # names drawn as typed (reports.charts)
     "svg.fonttype": "none",
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],

@@ -31,6 +31,7 @@ COLOURS = {
 }
 RC = {
     "svg.hashsalt": "mptf-committee-timeline",
+    "text.parse_math": False,  # names drawn as typed (reports.charts)
     "svg.fonttype": "none",
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],

@@ -1,5 +1,5 @@
 """Charts as SVG with matplotlib: the same data gives the same bytes (fixed hash salt, no
-date in the metadata, text kept as text)."""
+date in the metadata, text kept as text and drawn as plain text, never as mathtext)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ PALETTE = ["#005a9c", "#4a90c2", "#8cbfe0", "#f2a900", "#7a5195", "#2e8b57", "#c
 plt.rcParams.update({
     "svg.hashsalt": "mptf",
     "svg.fonttype": "none",
+    # Names reach the charts (donors, areas, seats, parties): drawn as typed, never read as
+    # mathtext, where 'Donor $\foo{$' raised and '$x^2$' changed the text.
+    "text.parse_math": False,
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.spines.top": False,
