@@ -17,7 +17,15 @@ from flask import (
 from flask_login import current_user
 
 from mptf.extensions import db
-from mptf.models import REGIONS, Attachment, Country, Organisation, ThematicArea
+from mptf.models import (
+    REGIONS,
+    Allocation,
+    Attachment,
+    Country,
+    Decision,
+    Organisation,
+    ThematicArea,
+)
 from mptf.navigation import NavItem, add
 from mptf.pagination import page_number
 from mptf.pipeline import listing, services
@@ -42,6 +50,18 @@ bp = Blueprint("pipeline", __name__, url_prefix="/pipeline", template_folder="te
 PIPELINE_ROLES = ("country_team", "secretariat", "reviewer", "chair", "fund_office")
 
 add(NavItem("Concept notes", "pipeline.index", PIPELINE_ROLES, 10))
+
+
+@bp.app_template_filter("stakeholder_label")
+def stakeholder_label(key: str) -> str:
+    """A stakeholder group as the note form names it ('Migrants and diaspora', not
+    'migrants'), on every page that shows a note."""
+    return services.STAKEHOLDER_GROUPS.get(key, key)
+
+
+@bp.app_template_filter("partner_kind_label")
+def partner_kind_label(key: str) -> str:
+    return services.PARTNER_KINDS.get(key, key)
 
 
 def _note(note_id: int):
@@ -203,7 +223,26 @@ def show(note_id: int):
         history=events_for("concept_notes", note.id),
         can_edit=services.can_edit(current_user, note),
         problems=services.problems(note) if note.status in ("draft", "returned") else {},
+        funding=_funding(note), letter_roles=LETTER_ROLES,
         attachment_form=AttachmentForm(), withdraw_form=WithdrawForm())
+
+
+# Who may download a note's decision letter (reports.letter): a country team only its own.
+LETTER_ROLES = ("secretariat", "chair", "fund_office", "country_team")
+
+
+def _funding(note):
+    """A selected or funded note's allocation (amount, transfers per PUNO, conditions) and
+    the issued decision that made it, for its page; None for any other note."""
+    if note.status not in ("selected", "funded"):
+        return None
+    allocation = db.session.scalar(db.select(Allocation).where(
+        Allocation.note_id == note.id).order_by(Allocation.id.desc()).limit(1))
+    if allocation is None:
+        return None
+    decision = db.session.scalar(db.select(Decision).where(
+        Decision.cycle_id == allocation.cycle_id, Decision.status == "issued"))
+    return {"allocation": allocation, "decision": decision}
 
 
 @bp.route("/<int:note_id>/attachments", methods=["POST"])
