@@ -8,6 +8,7 @@ import io
 from datetime import datetime
 
 import pandas as pd
+from flask import current_app, has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -35,6 +36,7 @@ from scoring.summaries import allocation_totals, demand, transfer_totals
 __all__ = ["sha256"]
 
 MONEY_SUFFIX = "(USD)"
+DEMO_BASE_URL = "http://127.0.0.1:5000"
 
 
 # --- decision --------------------------------------------------------------------------------
@@ -189,11 +191,23 @@ def decision_context(decision: Decision) -> dict:
     }
 
 
+def verification_url() -> str:
+    """The verify page's full address, printed on every sealed document: on ``MPTF_BASE_URL``
+    (production requires it), else on the request's host; on the command line without a base
+    URL (the demo's build), on the address ``make demo`` serves."""
+    from mptf.web import external_url
+
+    if current_app.config.get("BASE_URL") or has_request_context():
+        return external_url("reports.verify")
+    return external_url("reports.verify", base_url=DEMO_BASE_URL)
+
+
 def decision_pdf(decision: Decision) -> bytes:
     created = decision.issued_at or utcnow().replace(microsecond=0)
     return render_pdf("pdf/decision.html", reference=decision.reference,
                       title=f"Steering Committee decision {decision.reference}",
-                      created=created, **decision_context(decision))
+                      created=created, sealed_at=decision.issued_at,
+                      verify_url=verification_url(), **decision_context(decision))
 
 
 # --- letters -----------------------------------------------------------------------------------
@@ -219,6 +233,7 @@ def letter_pdf(decision: Decision, note: ConceptNote) -> bytes:
     return render_pdf(
         "pdf/letter.html", reference=letter_reference(decision, note),
         title=f"Decision letter {note.reference}", created=decision.issued_at,
+        sealed_at=decision.issued_at, verify_url=verification_url(),
         decision=decision, note=note, line=line, allocation=allocation, transfers=transfers,
         reason=STATUS_LABELS.get(line.status, line.status),
         conditions=(decision.conditions or {}).get(str(note.id), ""))
