@@ -29,7 +29,8 @@ def _day(text: str | None) -> date | None:
 def _print_table(table: pd.DataFrame, money: set[str]) -> None:
     from mptf.formatting import usd
 
-    cells = [[usd(int(v), symbol=False) if h in money else str(v) for h, v in row.items()]
+    cells = [[usd(int(v), symbol=False) if h in money else "" if v is None else str(v)
+              for h, v in row.items()]
              for _, row in table.iterrows()]
     headers = list(table.columns)
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]

@@ -206,7 +206,7 @@ def run_export(cycle_id: int, run_id: int, fmt: str):
     table = pd.DataFrame({
         "Order": lines["order"], "Reference": lines["reference"], "Country": lines["country"],
         "Region": lines["region"], "Thematic area": lines["thematic_area"],
-        "Score": lines["score"].round(2), "Requested": lines["requested"],
+        "Score": lines["score"], "Requested": lines["requested"],
         "Status": [cycles.STATUS_LABELS.get(s, s) for s in lines["status"]],
         "Amount": lines["amount"], "From earmarked": lines["from_earmarked"],
         "From unearmarked": lines["from_unearmarked"]})

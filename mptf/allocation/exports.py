@@ -1,10 +1,9 @@
 """The tables the fund pages show, and their CSV and XLSX twins: the same rows and columns,
-money kept as integer cents until it is written (exact text with two decimals in CSV; a
-number with two decimals in XLSX, converted from that exact text)."""
+money kept as integer cents until ``mptf.spreadsheet`` writes it (exact text with two decimals
+in CSV; a number read from that exact text, shown ``#,##0.00``, in XLSX)."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 
@@ -12,11 +11,11 @@ import pandas as pd
 
 from mptf.allocation import services
 from mptf.allocation.balance import FundBalance
-from mptf.money import rate_percent, usd_plain
-from mptf.spreadsheet import safe_frame
+from mptf.spreadsheet import Table, csv_text, xlsx_bytes
 
 CONTRIBUTION_HEADERS = ["Reference", "Deposited on", "Donor", "Donor kind", "Earmark",
-                        "Amount (USD)", "Fee rate", "AA fee (USD)", "Net (USD)"]
+                        "Amount (USD)", "Fee rate (%)", "AA fee (USD)", "Net (USD)"]
+FEE_RATE = "Fee rate (%)"
 BALANCE_HEADERS = ["Money", "Gross deposits (USD)", "AA fee (USD)", "Net deposits (USD)",
                    "Allocated (USD)", "Available (USD)"]
 CYCLE_HEADERS = ["Funding cycle", "Approved on", "Notes", "Allocated (USD)",
@@ -33,10 +32,10 @@ def contribution_table(on: date | None = None) -> pd.DataFrame:
     with the contribution's id in the index."""
     found = services.contributions(on)
     rows = [{
-        "Reference": c.reference, "Deposited on": c.deposited_on.isoformat(),
+        "Reference": c.reference, "Deposited on": c.deposited_on,
         "Donor": c.donor.name, "Donor kind": services.DONOR_KIND_LABELS[c.donor.kind],
         "Earmark": str(c.earmark_area) if c.earmark_area else UNEARMARKED,
-        "Amount (USD)": c.amount_cents, "Fee rate": rate_percent(c.fee_rate_bp),
+        "Amount (USD)": c.amount_cents, FEE_RATE: Decimal(c.fee_rate_bp).scaleb(-2),
         "AA fee (USD)": c.fee_cents, "Net (USD)": c.net_cents,
     } for c in found]
     frame = pd.DataFrame(rows, columns=CONTRIBUTION_HEADERS,
@@ -64,9 +63,9 @@ def balance_table(fund: FundBalance) -> pd.DataFrame:
 def cycle_table(on: date | None = None) -> pd.DataFrame:
     """One row per funding cycle that allocated money, earliest first, and a total row."""
     cycles = services.allocated_by_cycle(on)
-    rows = [[c.name, pd.Timestamp(c.allocated_on).date().isoformat(), c.notes, c.amount,
+    rows = [[c.name, pd.Timestamp(c.allocated_on).date(), c.notes, c.amount,
              c.from_earmarked, c.from_unearmarked] for c in cycles.itertuples(index=False)]
-    rows.append([TOTAL, "", int(cycles["notes"].sum()), int(cycles["amount"].sum()),
+    rows.append([TOTAL, None, int(cycles["notes"].sum()), int(cycles["amount"].sum()),
                  int(cycles["from_earmarked"].sum()), int(cycles["from_unearmarked"].sum())])
     table = pd.DataFrame(rows, columns=CYCLE_HEADERS)
     table["Notes"] = table["Notes"].astype("int64")
@@ -82,33 +81,14 @@ def _money_as_int(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- the files ---------------------------------------------------------------------------------
 
+def _export(table: pd.DataFrame) -> Table:
+    return Table(table, money=MONEY, decimals={FEE_RATE: 2})
+
+
 def to_csv(table: pd.DataFrame) -> str:
-    out = table.reset_index(drop=True)
-    for column in out.columns:
-        if column in MONEY:
-            out[column] = [usd_plain(int(v)) for v in out[column]]
-    return safe_frame(out).to_csv(index=False)
+    return csv_text(_export(table))
 
 
 def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """One sheet per table; money as numbers shown with two decimals. The number is read
-    from the exact text of the cents (Decimal), never computed in floating point."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, table in sheets.items():
-            out = safe_frame(table.reset_index(drop=True).astype(object))
-            for column in out.columns:
-                if column in MONEY:
-                    out[column] = [Decimal(usd_plain(int(v))) for v in table[column]]
-            sheet = name[:31]
-            out.to_excel(writer, index=False, sheet_name=sheet)
-            worksheet = writer.sheets[sheet]
-            for position, column in enumerate(out.columns, start=1):
-                width = max([len(str(column)), *(len(str(v)) for v in out[column])]) + 2
-                worksheet.column_dimensions[worksheet.cell(1, position).column_letter].width \
-                    = min(width, 60)
-                if column in MONEY:
-                    for (cell,) in worksheet.iter_rows(min_row=2, min_col=position,
-                                                       max_col=position):
-                        cell.number_format = "#,##0.00"
-    return buffer.getvalue()
+    """One sheet per table, by the export rules of ``mptf.spreadsheet``."""
+    return xlsx_bytes({name: _export(table) for name, table in sheets.items()})

@@ -13,11 +13,10 @@ from sqlalchemy.orm import selectinload
 
 from mptf.extensions import db
 from mptf.models import ConceptNote, Country, PunoBudgetLine, ThematicArea, User
-from mptf.money import usd_plain
 from mptf.pagination import paginate
 from mptf.pipeline.rules import STATUS_LABELS
 from mptf.pipeline.services import visible_notes
-from mptf.spreadsheet import safe_frame
+from mptf.spreadsheet import Table
 
 SORTS = {
     "submitted": (ConceptNote.submitted_at.desc().nulls_last(), ConceptNote.id.desc()),
@@ -176,9 +175,9 @@ EXPORT_COLUMNS = ["Reference", "Title", "Country", "Region", "Thematic area", "P
                   "Score"]
 
 
-def export_frame(user: User, f: Filters) -> pd.DataFrame:
-    """The filtered pipeline as the page shows it, every page; money as exact USD text with
-    two decimals (never a float); no text cell a spreadsheet would run as a formula."""
+def export_frame(user: User, f: Filters) -> Table:
+    """The filtered pipeline as the page shows it, every page, for ``mptf.spreadsheet``:
+    statuses by their labels, money in cents, markers and scores as numbers."""
     notes = db.session.scalars(
         filtered(user, f)
         .options(selectinload(ConceptNote.country), selectinload(ConceptNote.thematic_area),
@@ -194,11 +193,13 @@ def export_frame(user: User, f: Filters) -> pd.DataFrame:
             "Thematic area": n.thematic_area.short_name if n.thematic_area else "",
             "PUNOs": ", ".join(line.organisation.acronym for line in n.puno_lines),
             "Lead": next((line.organisation.acronym for line in n.puno_lines if line.is_lead), ""),
-            "Requested (USD)": usd_plain(n.total_cents),
-            "Gender marker": "" if n.gender_marker is None else str(n.gender_marker),
-            "Status": n.status,
-            "Submitted": n.submitted_at.date().isoformat() if n.submitted_at else "",
-            "Expires": n.expires_on.isoformat() if n.expires_on else "",
-            "Score": "" if n.score is None else f"{n.score:.1f}",
+            "Requested (USD)": n.total_cents,
+            "Gender marker": n.gender_marker,
+            "Status": STATUS_LABELS.get(n.status, n.status),
+            "Submitted": n.submitted_at.date() if n.submitted_at else None,
+            "Expires": n.expires_on,
+            "Score": n.score,
         })
-    return safe_frame(pd.DataFrame(rows, columns=EXPORT_COLUMNS))
+    frame = pd.DataFrame(rows, columns=EXPORT_COLUMNS).astype({"Gender marker": "object",
+                                                               "Score": "object"})
+    return Table(frame, money={"Requested (USD)"}, decimals={"Score": 1})

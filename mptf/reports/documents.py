@@ -4,8 +4,7 @@ the numbers agree by construction."""
 
 from __future__ import annotations
 
-import io
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 from flask import current_app, has_request_context
@@ -26,10 +25,9 @@ from mptf.models import (
     ThematicArea,
 )
 from mptf.models.base import utcnow
-from mptf.money import usd_plain
 from mptf.reports.charts import bars
 from mptf.reports.pdf import render_pdf, sha256
-from mptf.spreadsheet import safe_frame
+from mptf.spreadsheet import Table, csv_text, xlsx_bytes
 from scoring import AllocationPolicy
 from scoring.summaries import allocation_totals, demand, transfer_totals
 
@@ -301,34 +299,36 @@ def round_report_pdf(round_: ReviewRound, created: datetime | None = None) -> by
 
 # --- twins ------------------------------------------------------------------------------------------
 
-def for_export(frame: pd.DataFrame) -> pd.DataFrame:
-    """Money columns as exact USD text with two decimals (CSV)."""
+DECISION_TABLE_LABELS = {
+    "approved": "Approved allocations", "transfers": "Transfer instructions",
+    "puno_totals": "Totals per PUNO", "by_area": "By thematic area", "by_region": "By region",
+    "deferred": "Notes deferred"}
+PIPELINE_TABLE_LABELS = {"thematic_area": "By thematic area", "region": "By region",
+                         "country": "By country"}
+
+
+def export_table(frame: pd.DataFrame) -> Table:
+    """A document's table for ``mptf.spreadsheet``: its money columns in cents, thematic areas
+    by their names (the tables hold the area's number for the charts), days as days, scores
+    with the document's one decimal."""
     out = frame.copy()
-    for column in out.columns:
-        if column in MONEY_COLUMNS:
-            out[column] = [usd_plain(int(v)) if pd.notna(v) else "" for v in out[column]]
-    return out
+    if "Thematic area" in out.columns and not any(
+            isinstance(a, str) for a in out["Thematic area"]):
+        names = {a.id: str(a) for a in db.session.scalars(select(ThematicArea))}
+        out["Thematic area"] = [names.get(int(a), "") if pd.notna(a) else ""
+                                for a in out["Thematic area"]]
+    if "In the pipeline until" in out.columns:
+        out["In the pipeline until"] = [date.fromisoformat(d) if d else None
+                                        for d in out["In the pipeline until"]]
+    return Table(out, money=MONEY_COLUMNS & set(out.columns), decimals={"Score": 1})
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    return safe_frame(for_export(frame)).to_csv(index=False)
+    return csv_text(export_table(frame))
 
 
-def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
-    """One sheet per table; money in dollars with two decimals (number format 0.00)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in frames.items():
-            out = safe_frame(frame)
-            for column in out.columns:
-                if column in MONEY_COLUMNS:
-                    out[column] = [int(v) / 100 if pd.notna(v) else None for v in out[column]]
-            sheet = name[:31]
-            out.to_excel(writer, index=False, sheet_name=sheet)
-            worksheet = writer.sheets[sheet]
-            for index, column in enumerate(out.columns, start=1):
-                if column in MONEY_COLUMNS:
-                    for cell in worksheet.iter_cols(min_col=index, max_col=index, min_row=2):
-                        for c in cell:
-                            c.number_format = "#,##0.00"
-    return buffer.getvalue()
+def to_xlsx(frames: dict[str, pd.DataFrame], labels: dict[str, str] | None = None) -> bytes:
+    """One sheet per table, named by ``labels`` (the table's key when none)."""
+    labels = labels or {}
+    return xlsx_bytes({labels.get(name, name): export_table(frame)
+                       for name, frame in frames.items()})

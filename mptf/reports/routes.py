@@ -188,7 +188,8 @@ def decision_view(decision_id: int):
         .options(selectinload(AllocationRunLine.note).joinedload(ConceptNote.country))
         .order_by(AllocationRunLine.order)).all()
     return render_template("reports/decision_view.html", decision=found,
-                           allocations=allocations, lines=lines, labels=STATUS_LABELS)
+                           allocations=allocations, lines=lines, labels=STATUS_LABELS,
+                           tables=documents.DECISION_TABLE_LABELS)
 
 
 @bp.route("/decisions/<int:decision_id>.pdf")
@@ -201,7 +202,7 @@ def decision_pdf(decision_id: int):
     return _pdf(found.pdf, f"{found.reference}.pdf", etag=found.pdf_sha256)
 
 
-TABLES = ("approved", "transfers", "puno_totals", "by_area", "by_region", "deferred")
+TABLES = tuple(documents.DECISION_TABLE_LABELS)
 
 
 @bp.route("/decisions/<int:decision_id>/<name>.csv")
@@ -219,7 +220,7 @@ def decision_csv(decision_id: int, name: str):
 @roles_required("secretariat", "chair", "fund_office")
 def decision_xlsx(decision_id: int):
     found = _issued(decision_id)
-    data = documents.to_xlsx(documents.decision_tables(found))
+    data = documents.to_xlsx(documents.decision_tables(found), documents.DECISION_TABLE_LABELS)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"{found.reference}.xlsx")
 
@@ -274,7 +275,7 @@ def pipeline_csv(name: str):
 @bp.route("/pipeline.xlsx")
 @roles_required("secretariat", "chair", "fund_office")
 def pipeline_xlsx():
-    data = documents.to_xlsx(documents.pipeline_tables())
+    data = documents.to_xlsx(documents.pipeline_tables(), documents.PIPELINE_TABLE_LABELS)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name="pipeline-report.xlsx")
 

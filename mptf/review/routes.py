@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -20,7 +16,7 @@ from flask_login import current_user
 from mptf.extensions import db
 from mptf.models import ConceptNote, ReviewRound
 from mptf.navigation import NavItem, add
-from mptf.review import services
+from mptf.review import exports, services
 from mptf.review.forms import (
     ActionForm,
     ConflictForm,
@@ -34,7 +30,7 @@ from mptf.review.forms import (
 from mptf.services.errors import NotFound, ServiceError
 from mptf.services.policy import roles_required
 from mptf.services.unit_of_work import commit
-from mptf.spreadsheet import safe_frame
+from mptf.spreadsheet import csv_response, xlsx_response
 
 bp = Blueprint("review", __name__, url_prefix="/review", template_folder="templates")
 
@@ -314,23 +310,7 @@ def export(round_id: int, fmt: str):
     round_ = _round(round_id)
     if round_.status != "closed":
         abort(404)
-    frame = safe_frame(services.results_frame(round_))
     name = f"round-{round_.id}-results"
     if fmt == "csv":
-        return Response(frame.to_csv(index=False, float_format="%.2f"), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
-    buffer = io.BytesIO()
-    with_means = safe_frame(services.criterion_means_frame(round_))
-    with pd_excel(buffer) as writer:
-        frame.to_excel(writer, index=False, sheet_name="Ranking")
-        if len(with_means):
-            with_means.to_excel(writer, sheet_name="Criterion means")
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"{name}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-def pd_excel(buffer):
-    import pandas as pd
-
-    return pd.ExcelWriter(buffer, engine="openpyxl")
+        return csv_response(exports.ranking(round_), f"{name}.csv")
+    return xlsx_response(exports.sheets(round_), f"{name}.xlsx")

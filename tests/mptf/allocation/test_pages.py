@@ -297,13 +297,20 @@ def _plain(text: str) -> str:
 
 
 def _sheet_rows(sheet) -> list[list[str]]:
-    """Cells as the page writes them: money (two-decimal format) as exact text."""
+    """Cells as the page writes them: money (two-decimal format) as exact text, days (date
+    cells) as ISO days, the fee rate (a number with two decimals) as the page's '1.00'."""
     rows = []
     for row in sheet.iter_rows(min_row=2):
         cells = []
         for cell in row:
             if cell.number_format == "#,##0.00":
                 cells.append(f"{Decimal(str(cell.value)):,.2f}")
+            elif cell.is_date:
+                assert cell.number_format == "yyyy-mm-dd"
+                cells.append(cell.value.date().isoformat())
+            elif cell.number_format == "0.00":
+                assert isinstance(cell.value, int | float)
+                cells.append(f"{cell.value:.2f}")
             else:
                 cells.append("" if cell.value is None else str(cell.value))
         rows.append(cells)
@@ -337,9 +344,9 @@ def test_contribution_exports_equal_the_page(client, auth, hand_worked):
     page = table(client, "/fund/contributions", "contributions-table")
     header, rows, total = page[0], page[1:-1], page[-1]
     assert header == ["Reference", "Deposited on", "Donor", "Donor kind", "Earmark",
-                      "Amount (USD)", "Fee rate", "AA fee (USD)", "Net (USD)"]
+                      "Amount (USD)", "Fee rate (%)", "AA fee (USD)", "Net (USD)"]
     assert rows[2] == ["DEP-C", "2025-04-10", "Switzerland", "State", "2. Protection",
-                       "250,000.50", "1.00 %", "2,500.01", "247,500.49"]
+                       "250,000.50", "1.00", "2,500.01", "247,500.49"]
     assert rows[3][2:4] == ["Horizon Migration Foundation", "Other partner"]
     assert total == ["Total (5 contributions)", "1,750,334.33", "", "17,503.35",
                      "1,732,830.98"]

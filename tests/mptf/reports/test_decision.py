@@ -122,9 +122,9 @@ def test_csv_and_xlsx_twins_carry_the_pdfs_numbers(client, auth, issued):
         assert reference in text and f"{int(float(amount)):,}" in text
     xlsx = pd.read_excel(io.BytesIO(client.get(
         f"/reports/decisions/{issued.id}/tables.xlsx").data), sheet_name=None)
-    assert set(xlsx) == {"approved", "transfers", "puno_totals", "by_area", "by_region",
-                         "deferred"}
-    assert round(xlsx["transfers"]["Total"].sum() * 100) == 321_000_000
+    assert list(xlsx) == ["Approved allocations", "Transfer instructions", "Totals per PUNO",
+                          "By thematic area", "By region", "Notes deferred"]
+    assert round(xlsx["Transfer instructions"]["Total"].sum() * 100) == 321_000_000
 
 
 def test_letters_name_the_country_and_the_amounts(client, auth, issued, pipeline_notes):
