@@ -252,8 +252,10 @@ def aggregate_round(reviews: pd.DataFrame, rubric: Rubric, *, quorum: int = 3,
     - ``calibrated``: the mean of the note's calibrated review scores (see
       ``calibrate_reviews``) when ``calibrate``, else equal to ``mean``;
     - ``score``: ``calibrated`` if ``calibrate`` else ``mean``;
-    - ``rank``: 1..n, unique; by score descending, then median descending, then note_id
-      ascending. Scores and medians equal to COMPARE_DECIMALS decimals count as equal.
+    - ``rank``: 1..n, unique; the notes that met quorum first, then those that did not (a
+      score from too few reviews never outranks one the round's rule accepts); within each,
+      by score descending, then median descending, then note_id ascending. Scores and medians
+      equal to COMPARE_DECIMALS decimals count as equal.
     """
     if not isinstance(quorum, Integral) or isinstance(quorum, bool) or quorum < 1:
         raise ValueError(f"quorum must be an integer >= 1, got {quorum!r}")
@@ -278,10 +280,12 @@ def aggregate_round(reviews: pd.DataFrame, rubric: Rubric, *, quorum: int = 3,
     median = stats["median"].to_numpy(dtype="float64")
     spread = (stats["max"] - stats["min"]).to_numpy(dtype="float64")
     score = np.asarray(calibrated, dtype="float64")
+    quorum_met = n >= quorum
     # groupby sorts its keys, so row i of stats is note code i, and note codes follow note_id.
     order = np.lexsort((np.arange(len(stats)),
                         -np.round(median, COMPARE_DECIMALS),
-                        -np.round(score, COMPARE_DECIMALS)))
+                        -np.round(score, COMPARE_DECIMALS),
+                        ~quorum_met))
     rank = np.empty(len(stats), dtype="int64")
     rank[order] = np.arange(1, len(stats) + 1)
 
@@ -292,7 +296,7 @@ def aggregate_round(reviews: pd.DataFrame, rubric: Rubric, *, quorum: int = 3,
             "median": median,
             "std": stats["std"].to_numpy(dtype="float64"),
             "spread": spread,
-            "quorum_met": n >= quorum,
+            "quorum_met": quorum_met,
             "disagreement": np.round(spread, COMPARE_DECIMALS) > disagreement_threshold,
             "calibrated": score,
             "score": score,

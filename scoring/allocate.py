@@ -509,8 +509,10 @@ def _prepare(notes: pd.DataFrame, policy: AllocationPolicy) -> _Pipeline:
     problems.raise_any()
 
     priority = score + policy.champion_bonus * champion
+    # When the policy requires quorum, the notes without it come after every note with it.
+    late = ~quorum if policy.require_quorum else np.zeros(len(notes), dtype=bool)
     order = np.lexsort((ranks, submitted, -marker, np.where(np.isnan(priority), np.inf,
-                                                              -priority)))
+                                                              -priority), late))
     reason = np.full(len(notes), None, dtype=object)
     if policy.min_gender_marker is not None:
         reason[marker < policy.min_gender_marker] = "marker"

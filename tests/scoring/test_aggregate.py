@@ -180,23 +180,37 @@ def test_single_review_quorum_and_strict_disagreement():
     rubric = Rubric([Criterion("q", "Quality", 1)])  # 1–5: value 4 → 75, 3 → 50, 5 → 100
     table = reviews([(1, "A", "q", 5), (2, "A", "q", 4), (2, "B", "q", 3)])
     result = aggregate_round(table, rubric, quorum=2, disagreement_threshold=25)
+    # Note 1's one review (100) is below quorum: it ranks after note 2 (62.5), which met it.
     expected = round_frame(
-        [1, 2],
-        n_reviews=[1, 2],
-        mean=[100.0, 62.5],
-        median=[100.0, 62.5],
-        std=[math.nan, 17.677670],
-        spread=[0.0, 25.0],
-        quorum_met=[False, True],
+        [2, 1],
+        n_reviews=[2, 1],
+        mean=[62.5, 100.0],
+        median=[62.5, 100.0],
+        std=[17.677670, math.nan],
+        spread=[25.0, 0.0],
+        quorum_met=[True, False],
         disagreement=[False, False],
-        calibrated=[100.0, 62.5],
-        score=[100.0, 62.5],
+        calibrated=[62.5, 100.0],
+        score=[62.5, 100.0],
         rank=[1, 2],
     )
     pd.testing.assert_frame_equal(result, expected)
     flagged = aggregate_round(table, rubric, quorum=1, disagreement_threshold=24.5)
+    assert flagged.index.tolist() == [1, 2]  # both met quorum: by score
     assert flagged["disagreement"].tolist() == [False, True]
     assert flagged["quorum_met"].tolist() == [True, True]
+
+
+def test_notes_without_quorum_rank_after_every_note_with_it():
+    # Quorum 2. Note 4 has one review at 100 and note 5 one at 25; notes 1-3 have two each,
+    # scoring 50, 87.5 and 62.5. Ranks: 2 (87.5), 3 (62.5), 1 (50), then 4 (100), 5 (25).
+    rubric = Rubric([Criterion("q", "Quality", 1)])  # 1–5: 1 → 0, 2 → 25, ..., 5 → 100
+    table = reviews([(1, "A", "q", 3), (1, "B", "q", 3), (2, "A", "q", 5), (2, "B", "q", 4),
+                     (3, "A", "q", 4), (3, "B", "q", 3), (4, "A", "q", 5), (5, "B", "q", 2)])
+    result = aggregate_round(table, rubric, quorum=2)
+    assert result["rank"].to_dict() == {2: 1, 3: 2, 1: 3, 4: 4, 5: 5}
+    assert result["score"].tolist() == [87.5, 62.5, 50.0, 100.0, 25.0]
+    assert result["quorum_met"].tolist() == [True, True, True, False, False]
 
 
 def test_spread_equal_to_threshold_is_not_disagreement_despite_rounding():
@@ -242,7 +256,7 @@ def test_calibration_leaves_reviewers_with_too_few_reviews_raw():
     assert result["calibrated"].to_dict() == pytest.approx(
         {1: 21.371536, 2: 45.833333, 3: 80.442696})
     assert result["quorum_met"].to_dict() == {1: True, 2: True, 3: False}
-    assert result["rank"].to_dict() == {3: 1, 2: 2, 1: 3}
+    assert result["rank"].to_dict() == {2: 1, 1: 2, 3: 3}  # 3 lacks quorum: last
 
     # With a threshold of 2, C (mean 20, std 14.142136) is calibrated too: z = −0.707107,
     # +0.707107, so 53.75 ∓ 18.874586.
@@ -552,7 +566,10 @@ def test_ranks_are_a_permutation_in_score_order(generated, calibrate):
     assert sorted(result["rank"]) == list(range(1, len(result) + 1))
     assert result["rank"].tolist() == list(range(1, len(result) + 1))  # rows come in rank order
     assert sorted(result.index) == sorted(table["note_id"].unique())
-    assert (result["score"].diff().dropna() <= 1e-9).all()
+    met = result["quorum_met"]
+    assert (met.astype(int).diff().dropna() <= 0).all()  # quorum first
+    for _, group in result.groupby(met):
+        assert (group["score"].diff().dropna() <= 1e-9).all()
     assert result["n_reviews"].sum() == len(table) // len(rubric)
 
 

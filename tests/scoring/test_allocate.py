@@ -343,6 +343,30 @@ def test_quorum_not_required():
         ("A", 1, "funded", 100, 0, 100),
         ("B", 2, "insufficient_funds", 0, 0, 0),
     ])
+    # With quorum required, A (60, no quorum) comes after B (50), which met it.
+    assert_result(allocate(frame, Funds(100), AllocationPolicy()), [
+        ("B", 1, "funded", 100, 0, 100),
+        ("A", 2, "no_quorum", 0, 0, 0),
+    ])
+
+
+def test_notes_without_quorum_come_after_every_note_with_it():
+    # A had one review (95): it is ordered after B, C and D whatever its score, and after the
+    # notes that fail another rule (D is below the minimum score); E has no score at all.
+    frame = notes([
+        ("A", "KEN", "Africa", 1, 100, 95.0, False, False, 2, "2026-01-01"),
+        ("B", "UGA", "Africa", 1, 100, 80.0, True, False, 2, "2026-01-01"),
+        ("C", "BGD", "Asia", 1, 100, 70.0, True, False, 2, "2026-01-01"),
+        ("D", "NPL", "Asia", 1, 100, 30.0, True, False, 2, "2026-01-01"),
+        ("E", "MEX", "LAC", 1, 100, NAN, False, False, 2, "2026-01-01"),
+    ])
+    assert_result(allocate(frame, Funds(150), AllocationPolicy(min_score=40)), [
+        ("B", 1, "funded", 100, 0, 100),
+        ("C", 2, "insufficient_funds", 0, 0, 0),
+        ("D", 3, "below_min_score", 0, 0, 0),
+        ("A", 4, "no_quorum", 0, 0, 0),
+        ("E", 5, "no_quorum", 0, 0, 0),
+    ])
 
 
 def test_input_is_not_changed():

@@ -54,8 +54,8 @@ EXPECTED = [
     (4, 4, 3, 75.0, 75.0, 0.0, True, False),    # the lower note id ranks first
     (1, 5, 3, 66.6667, 75.0, 25.0, True, False),
     (3, 6, 3, 53.3333, 50.0, 10.0, True, False),
-    (5, 7, 2, 37.5, 37.5, 25.0, False, False),
-    (7, 8, 3, 16.6667, 25.0, 25.0, True, False),
+    (7, 7, 3, 16.6667, 25.0, 25.0, True, False),
+    (5, 8, 2, 37.5, 37.5, 25.0, False, False),  # no quorum: after every note with it
 ]
 
 
@@ -249,6 +249,7 @@ def test_closing_gives_the_hand_computed_ranking(client, auth, open_round, commi
     assert list(csv["Score"]) == [round(e[3], 1) for e in EXPECTED]
     page = client.get(f"/review/{open_round.id}/results").get_data(as_text=True)
     assert "91.7" in page and "no quorum" in page and "disagreement" in page
+    assert "notes without quorum come after all of them" in page
     # A closed round is read-only.
     with pytest.raises(ServiceError, match="cannot score"):
         services.save_review(user_of(committee["DEU"]), open_round, pipeline_notes[0].id,
