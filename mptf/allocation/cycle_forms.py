@@ -103,7 +103,7 @@ def _with_area_fields(base: type, areas: list[ThematicArea]) -> type:
 
 
 def _policy_data(policy: dict[str, Any], envelope_cents: int | None) -> dict[str, Any]:
-    from mptf.money import usd_plain
+    from mptf.formatting import usd
 
     def pct(value) -> float | None:
         return None if value is None else round(float(value) * 100, 4)
@@ -113,7 +113,7 @@ def _policy_data(policy: dict[str, Any], envelope_cents: int | None) -> dict[str
             "max_per_country": policy.get("max_per_country", 1),
             "champion_bonus": policy.get("champion_bonus", 0),
             "min_gender_marker": policy.get("min_gender_marker"),
-            "envelope": usd_plain(envelope_cents) if envelope_cents is not None else ""}
+            "envelope": usd(envelope_cents, symbol=False) if envelope_cents is not None else ""}
     for area, share in (policy.get("thematic_floor") or {}).items():
         data[f"floor_{area}"] = pct(share)
     for area, share in (policy.get("thematic_cap") or {}).items():

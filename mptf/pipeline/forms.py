@@ -27,9 +27,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from mptf.extensions import db
+from mptf.formatting import usd
 from mptf.forms_util import choices
 from mptf.models import ConceptNote, Country, GcmObjective, GuidingPrinciple, Organisation
-from mptf.money import parse_usd, usd_plain
+from mptf.money import parse_usd
 from mptf.pipeline.services import CHECKLIST, PARTNER_KINDS, STAKEHOLDER_GROUPS, PunoInput
 from mptf.services.errors import ServiceError
 
@@ -109,6 +110,8 @@ class ConceptNoteFormBase(FlaskForm):
 
     # Errors of groups that are not a single field (principles, stakeholders, PUNO table).
     group_errors: dict[str, list[str]]
+    # How the error summary names a row of a table: "PUNO 2: ...".
+    ROW_LABELS = {"punos": "PUNO", "national_partners": "National partner"}
 
     def validate_country_ids(self, field):
         if self.is_regional.data and field.data and len(field.data) > 60:
@@ -134,8 +137,8 @@ class ConceptNoteFormBase(FlaskForm):
                 for index, row in enumerate(errs):
                     for sub, messages in (row or {}).items():
                         for m in messages:
-                            out.append((f"{name}-{index}-{sub}",
-                                        f"{field.label.text}, row {index + 1}", m))
+                            row_label = self.ROW_LABELS.get(name, field.label.text)
+                            out.append((f"{name}-{index}-{sub}", f"{row_label} {index + 1}", m))
             else:
                 out.extend((name, field.label.text, m) for m in errs)
         for name, errs in self.group_errors.items():
@@ -258,7 +261,7 @@ def _note_data(note: ConceptNote, principles) -> dict[str, Any]:
         "thematic_area_id": str(note.thematic_area_id) if note.thematic_area_id else "",
         "objective_ids": [o.id for o in note.objectives],
         "punos": [{"organisation": str(line.organisation_id),
-                   "direct": usd_plain(line.direct_cents), "lead": line.is_lead}
+                   "direct": usd(line.direct_cents, symbol=False), "lead": line.is_lead}
                   for line in lines] + [{}] * (PUNO_ROWS - len(lines)),
         "duration_months": note.duration_months,
         "summary": note.summary, "problem_statement": note.problem_statement,

@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user
 
 from mptf.extensions import db
+from mptf.formatting import usd
 from mptf.models import (
     REGIONS,
     Allocation,
@@ -372,8 +373,8 @@ def versions(note_id: int):
 def config():
     fund = services.fund_config()
     form = FundConfigForm(data=None if request.method == "POST" else {
-        "budget_floor": f"{fund.budget_floor_cents // 100:,}",
-        "budget_ceiling": f"{fund.budget_ceiling_cents // 100:,}",
+        "budget_floor": usd(fund.budget_floor_cents, symbol=False),
+        "budget_ceiling": usd(fund.budget_ceiling_cents, symbol=False),
         "max_duration_months": fund.max_duration_months, "min_punos": fund.min_punos,
         "pipeline_validity_months": fund.pipeline_validity_months})
     if form.validate_on_submit():

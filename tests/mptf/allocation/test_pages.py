@@ -387,3 +387,19 @@ def test_an_empty_fund(client, auth, office):
         as_text=True)
     assert _csv(client, "/fund/contributions.csv").empty
 
+
+
+def test_a_saved_envelope_keeps_its_thousands_separators(client, auth, people):
+    from datetime import date
+
+    from mptf.allocation import cycles
+
+    cycle = cycles.create_cycle(people["secretariat"], cycles.CycleInput(
+        name="Cycle 2026-3", decision_date=date(2026, 12, 1), envelope_cents=125_000_050,
+        policy={}, round_ids=[]))
+    db.session.commit()
+    auth.login("secretariat@example.org")
+    html = client.get(f"/fund/cycles/{cycle.id}/edit").get_data(as_text=True)
+    tag = re.search(r'<input[^>]*name="envelope"[^>]*>', html).group(0)
+    assert 'value="1,250,000.50"' in tag
+    assert money.parse_usd("1,250,000.50") == cycle.envelope_cents

@@ -329,3 +329,50 @@ def test_a_save_racing_another_is_a_conflict_that_keeps_the_form(served_app, ken
     assert refused.value.code == "stale"
     db.session.rollback()
     assert db.session.get(ConceptNote, note.id).title == "Saved meanwhile"
+
+
+def input_value(html: str, name: str) -> str:
+    match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
+    assert match, name
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
+
+
+def test_a_saved_money_field_keeps_its_thousands_separators(client, auth, kenya):
+    auth.login("kenya@example.org")
+    auth.post("/pipeline/new", form_post({"punos-1-direct": "1250000.50"}),
+              token_from="/pipeline/new")
+    note = db.session.scalar(db.select(ConceptNote))
+    edit = f"/pipeline/{note.id}/edit"
+    html = client.get(edit).get_data(as_text=True)
+    shown = [input_value(html, "punos-0-direct"), input_value(html, "punos-1-direct")]
+    assert shown == ["600,000.00", "1,250,000.50"]
+    assert [money.parse_usd(v) for v in shown] == [60_000_000, 125_000_050]
+    # Saving the form as shown keeps every cent.
+    assert auth.post(edit, form_post({"punos-0-direct": shown[0], "punos-1-direct": shown[1]}),
+                     token_from=edit).status_code == 302
+    db.session.expire_all()
+    assert [line.direct_cents for line in db.session.get(ConceptNote, note.id).puno_lines] == [
+        60_000_000, 125_000_050]
+
+
+def test_the_fund_limits_show_their_cents_with_separators(client, auth, secretariat):
+    from mptf.pipeline.services import fund_config
+
+    fund_config().budget_floor_cents = 25_000_050
+    db.session.commit()
+    auth.login("sec@example.org")
+    html = client.get("/pipeline/config").get_data(as_text=True)
+    assert input_value(html, "budget_floor") == "250,000.50"  # the cents were cut off
+    assert money.parse_usd(input_value(html, "budget_ceiling")) == \
+        fund_config().budget_ceiling_cents
+
+
+def test_the_error_summary_names_the_puno_by_its_number(client, auth, kenya):
+    auth.login("kenya@example.org")
+    page = auth.post("/pipeline/new", form_post({"punos-1-direct": "12.345"}),
+                     token_from="/pipeline/new")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert f'href="#punos-1-direct">PUNO 2: {money.TOO_MANY_DECIMALS}' in html
+    assert "Punos, row" not in html
