@@ -16,6 +16,8 @@ from scoring.allocate import AllocationPolicy as AllocationPolicy
 from scoring.allocate import AllocationSummary as AllocationSummary
 from scoring.allocate import Funds as Funds
 from scoring.allocate import allocate as allocate
+from scoring.reasons import explain as explain
+from scoring.reasons import money_left as money_left
 from scoring.rubric import Criterion as Criterion
 from scoring.rubric import Rubric as Rubric
 from scoring.summaries import allocation_totals as allocation_totals
