@@ -376,3 +376,28 @@ def test_the_error_summary_names_the_puno_by_its_number(client, auth, kenya):
     assert page.status_code == 400
     assert f'href="#punos-1-direct">PUNO 2: {money.TOO_MANY_DECIMALS}' in html
     assert "Punos, row" not in html
+
+
+def test_the_history_reads_as_sentences(client, auth, kenya, secretariat):
+    from mptf.pipeline import services
+    from mptf.pipeline.services import CHECKLIST
+
+    note = factories.note(kenya, "draft")
+    services.submit(kenya, note)
+    services.screen(secretariat, note, {}, "returned", "Attach the endorsement letter.")
+    services.submit(kenya, note)
+    services.screen(secretariat, note, dict.fromkeys(CHECKLIST, True), "pipeline", "")
+    secretariat.name = "Network Secretariat"
+    db.session.commit()
+    auth.login("sec@example.org")
+    html = client.get(f"/pipeline/{note.id}").get_data(as_text=True)
+    events = [re.sub(r"\s+", " ", e).split(" · ", 1)[1] for e in re.findall(
+        r"<li>([^<]*)</li>", html.split("<h2>History</h2>", 1)[1].split("</ol>", 1)[0])]
+    expires = f"{note.expires_on.day} {note.expires_on:%B %Y}"
+    assert events == [
+        "Drafted by kenya",
+        "Submitted to the Network Secretariat by kenya: version 1",
+        "Returned for revision by Network Secretariat: Attach the endorsement letter.",
+        "Submitted to the Network Secretariat by kenya: version 2",
+        f"Screened into the pipeline by Network Secretariat: in the pipeline until {expires}",
+    ]
