@@ -284,3 +284,23 @@ def test_the_decision_page_names_every_outcome_and_every_letter(client, auth, is
     assert "country limit" not in html and "insufficient funds" not in html
     names = re.findall(r'aria-label="(Letter on [^"]+)"', html)
     assert names == [f"Letter on {n.reference} (PDF)" for n in pipeline_notes]
+
+
+@pytest.mark.parametrize(("name", "phrase"), [
+    ("Funding cycle 2026-3", "decided on the allocations of Funding cycle 2026-3 (decision"),
+    ("2026-A", "decided on the allocations of the funding cycle 2026-A (decision"),
+])
+def test_a_letter_names_the_cycle_once(issued, pipeline_notes, name, phrase):
+    issued.cycle.name = name  # not "the funding cycle Funding cycle 2026-3"
+    text = " ".join(pdf_text(documents.letter_pdf(issued, pipeline_notes[4])).split())
+    assert phrase in text
+    assert "funding cycle Funding cycle" not in text
+
+
+def test_the_decision_page_labels_its_downloads(client, auth, issued):
+    auth.login("sec@example.org")
+    html = client.get(f"/reports/decisions/{issued.id}").get_data(as_text=True)
+    labels = re.findall(r'/reports/decisions/\d+/\w+\.csv">([^<]+)</a>', html)
+    assert labels == ["Approved allocations (CSV)", "Transfer instructions (CSV)",
+                      "Totals per PUNO (CSV)", "By thematic area (CSV)", "By region (CSV)",
+                      "Notes deferred (CSV)"]  # not "puno totals (CSV)"
