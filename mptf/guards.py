@@ -1,8 +1,8 @@
 """What every request of the HTML site is checked for before a view sees it: ids in paths
-that fit the database's integer columns (a larger one is a 404, never an overflow and a 500)
-and no NUL characters in posted form fields or file names (PostgreSQL cannot store them; the
-API refuses them in its own error format). Query strings are filters: each listing drops a
-filter with a NUL character and says so, as it does any other bad filter."""
+that fit the database's integer columns (another one names no row: a 404, never an overflow
+and a 500) and no NUL characters in posted form fields or file names (PostgreSQL cannot store
+them; the API refuses them in its own error format). Query strings are filters: each listing
+drops a filter with a NUL character and says so, as it does any other bad filter."""
 
 from __future__ import annotations
 
@@ -12,12 +12,28 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
 
+NO_ID = 0  # no row has it: the ids of SQLite and PostgreSQL start at 1
+
+
 class IdConverter(IntegerConverter):
-    """``<int:...>`` with the largest id the database holds as its default maximum."""
+    """``<int:...>``: an id of ASCII digits (``\\d`` also matched '٣', read as 3). An id
+    outside ``min``..``max`` (by default the largest the database holds) names no row, so it
+    becomes ``NO_ID`` and the view answers as for any missing id: 404, or the 401 or 403 an
+    absent one gets. Refusing it in routing made a 405 where another method's rule shares the
+    path (werkzeug then reports that rule's methods)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if (self.min is not None and number < self.min) or (
+                self.max is not None and number > self.max):
+            return NO_ID
+        return number
 
 
 def _has_nul() -> bool:

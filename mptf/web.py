@@ -148,7 +148,13 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return error_page(405, "Method not allowed", "This address does not accept that method.")
+        methods = sorted(getattr(error, "valid_methods", None) or ())
+        response = app.make_response(error_page(
+            405, "Method not allowed", "This address does not accept that method"
+            + (f"; it accepts {', '.join(methods)}." if methods else ".")))
+        if methods:
+            response.headers["Allow"] = ", ".join(methods)  # RFC 9110: a 405 says which
+        return response
 
     @app.errorhandler(413)
     def too_large(error):

@@ -50,7 +50,9 @@ from mptf.api.validation import (
     cursor_param,
     encode_cursor,
     json_body,
+    limit_body,
     limit_param,
+    too_large,
 )
 from mptf.extensions import csrf, db
 from mptf.models import (
@@ -81,7 +83,6 @@ from mptf.services.unit_of_work import commit
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 csrf.exempt(bp)
 
-MAX_BODY_BYTES = 1024 * 1024
 ID = "int(min=1, max=2147483647)"
 validator = Validator(COMPONENTS)
 READ_ROLES = ("secretariat", "reviewer", "chair", "fund_office")
@@ -93,9 +94,7 @@ CYCLE_ROLES = ("secretariat", "chair", "fund_office")
 @bp.before_request
 def authenticate_and_count():
     """Count the request (per client address, and per token), then authenticate the token."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise ApiError(f"The body is larger than {MAX_BODY_BYTES // 1024} KiB.", status=413,
-                       code="too_large")
+    limit_body()
     now = utcnow()
     counts = [ratelimit.hit(f"ip:{request.remote_addr or 'unknown'}",
                             ratelimit.setting("API_RATE_LIMIT_IP"), now)]
@@ -164,6 +163,9 @@ def database_conflict(exc: Exception):
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     db.session.rollback()
+    if exc.code == 413:  # a body sent in chunks, past the limit while it was read
+        error = too_large()
+        return error_response(error.status, error.code, error.message)
     code = (exc.name or "error").lower().replace(" ", "_")
     response = error_response(exc.code or 500, code, exc.description or exc.name)
     if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:

@@ -159,12 +159,31 @@ def _article(kind: str) -> str:
             "number": "a number"}.get(kind, kind)
 
 
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def too_large() -> ApiError:
+    return ApiError(f"The body is larger than {MAX_BODY_BYTES // 1024} KiB.", status=413,
+                    code="too_large")
+
+
+def limit_body() -> None:
+    """Refuse a body over ``MAX_BODY_BYTES``: by its Content-Length, or, sent in chunks
+    without one, once read. Werkzeug stops reading such a body at the request's limit without
+    a word, so the limit is one byte more and ``json_body`` refuses a body that reaches it."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise too_large()
+    request.max_content_length = MAX_BODY_BYTES + 1
+
+
 def json_body(validator: Validator, schema: dict) -> dict[str, Any]:
     """The request's JSON object, checked against ``schema``; a 400 listing every problem."""
     if not request.is_json:
         raise ApiError("Send a JSON body with Content-Type: application/json.", status=415,
                        code="unsupported_media_type")
     raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY_BYTES:
+        raise too_large()
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -92,3 +92,66 @@ def test_a_body_too_large(world, api, api_tokens):
         "/api/v1/notes", data=b"{" + b" " * (1024 * 1024) + b"}",
         headers={"Content-Type": "application/json"}), 413)
     assert found["code"] == "too_large"
+
+
+def arabic_indic(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+
+def test_a_405_says_which_methods_the_address_accepts(world, api, api_tokens, client):
+    kenya = api.as_(api_tokens["KEN"])
+    refused = kenya.client.delete(f"/api/v1/notes/{world.draft.id}", headers=kenya.headers())
+    error(refused, 405)
+    assert refused.headers["Allow"] == "GET, HEAD, OPTIONS, PATCH"
+    assert error(api.post("/api/v1/fund"), 405)["message"] == (
+        "This address does not accept that method; it accepts GET, HEAD, OPTIONS.")
+    page = client.put("/login")
+    assert page.status_code == 405
+    assert page.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+
+
+def test_an_id_out_of_range_is_not_found_with_any_method(world, api, api_tokens):
+    """The router refused it and reported the other rule's methods on the same path: a 405
+    where the description promises 404."""
+    kenya, reviewer = api.as_(api_tokens["KEN"]), api.as_(api_tokens["reviewer"])
+    for bad in (0, 2**31, 2**63):
+        assert error(kenya.patch(f"/api/v1/notes/{bad}", json={"title": "x"}), 404)
+        assert error(kenya.post(f"/api/v1/notes/{bad}/submit"), 404)
+        assert error(reviewer.put(f"/api/v1/rounds/{world.round_id}/reviews/{bad}",
+                                  json={"scores": {}}), 404)
+        assert error(reviewer.put(f"/api/v1/rounds/{bad}/reviews/{world.funded[0].id}",
+                                  json={"scores": {}}), 404)
+    assert error(api.patch(f"/api/v1/notes/{2**31}", json={}), 401)  # as for a missing id
+
+
+def test_an_id_of_other_digits_is_not_an_id(world, api, api_tokens):
+    """'٣' matched the path's \\d and int() read it as 3: the note with id 3."""
+    secretariat = api.as_(api_tokens["sec"])
+    note_id = world.funded[0].id
+    assert secretariat.get(f"/api/v1/notes/{note_id}").status_code == 200
+    assert error(secretariat.get(f"/api/v1/notes/{arabic_indic(note_id)}"), 404)
+    assert error(api.get(f"/api/v1/programmes/{arabic_indic(1)}"), 404)
+
+
+def test_a_body_sent_in_chunks_is_held_to_the_same_limit(world, api, api_tokens):
+    """Without a Content-Length the size check was skipped and the whole body read: a 2 MiB
+    note was saved."""
+    import io
+
+    before = db.session.scalar(db.select(db.func.count(ConceptNote.id)))
+    body = b'{"title": "Chunked"' + b" " * (2 * 1024 * 1024) + b"}"
+    kenya = api.as_(api_tokens["KEN"])
+    found = error(kenya.client.post(
+        "/api/v1/notes", input_stream=io.BytesIO(body),
+        headers={**kenya.headers(), "Content-Type": "application/json",
+                 "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True}), 413)
+    assert found["code"] == "too_large"
+    assert found["message"] == "The body is larger than 1024 KiB."
+    assert db.session.scalar(db.select(db.func.count(ConceptNote.id))) == before
+    small = kenya.client.post(
+        "/api/v1/notes", input_stream=io.BytesIO(b'{"title": "Chunked"}'),
+        headers={**kenya.headers(), "Content-Type": "application/json",
+                 "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True})
+    assert small.status_code == 201, small.get_data(as_text=True)
