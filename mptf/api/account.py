@@ -1,16 +1,19 @@
 """The API tokens of the signed-in user, on their account pages (/account/tokens): create one
-(shown once), list them, revoke one. Session and CSRF as every form of the site."""
+(shown once) with its scope and how long it lasts, list them with when they expire, revoke
+one. Session and CSRF as every form of the site."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from mptf.api import tokens
 from mptf.extensions import db
+from mptf.forms_util import choices
+from mptf.models.accounts import TOKEN_SCOPE_LABELS
 from mptf.services.errors import NotFound, ServiceError
 from mptf.services.unit_of_work import commit
 
@@ -20,6 +23,10 @@ bp = Blueprint("tokens", __name__, url_prefix="/account", template_folder="templ
 class TokenForm(FlaskForm):
     name = StringField("What will use the token", validators=[
         DataRequired("Name the token."), Length(max=tokens.NAME_MAX)])
+    scope = SelectField("It may", default="read",
+                        choices=choices(TOKEN_SCOPE_LABELS.items()))
+    days = SelectField("It works for", default=str(tokens.DEFAULT_DAYS),
+                       choices=choices((d, f"{d} days") for d in tokens.LIFETIMES))
     submit = SubmitField("Create token")
 
 
@@ -27,9 +34,9 @@ class RevokeForm(FlaskForm):
     submit = SubmitField("Revoke")
 
 
-def _page(form: TokenForm, created: str | None = None) -> str:
+def _page(form: TokenForm, created: str | None = None, created_token=None) -> str:
     return render_template("api/tokens.html", form=form, tokens=tokens.tokens_of(current_user),
-                           created=created)
+                           created=created, created_token=created_token)
 
 
 @bp.route("/tokens")
@@ -45,14 +52,17 @@ def create():
     if not form.validate_on_submit():
         return _page(form), 400
     try:
-        _token, text = tokens.create_token(current_user, form.name.data)
+        token, text = tokens.create_token(current_user, form.name.data,
+                                           scope=form.scope.data, days=int(form.days.data))
         commit()
     except ServiceError as exc:
         db.session.rollback()
-        form.name.errors = [*form.name.errors, exc.message]
+        field = form[next(iter(exc.fields), "name")]
+        field.errors = [*field.errors, exc.message]
         return _page(form), exc.status
     # Shown once, in this response only: never stored, never flashed into the session cookie.
-    return _page(TokenForm(formdata=None), created=text), 201, {"Cache-Control": "no-store"}
+    return (_page(TokenForm(formdata=None), created=text, created_token=token), 201,
+            {"Cache-Control": "no-store"})
 
 
 @bp.route("/tokens/<int(min=1, max=2147483647):token_id>/revoke", methods=["POST"])

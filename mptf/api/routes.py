@@ -115,7 +115,9 @@ def authenticate_and_count():
                        code="rate_limited",
                        headers={"Retry-After": str(max(c.retry_after(now) for c in exceeded))})
     if header is not None and token is None:
-        raise ApiError("The API token is invalid or revoked.", status=401, code="unauthorized")
+        raise ApiError("The API token is invalid, expired or revoked.", status=401,
+                       code="unauthorized")
+    tokens.check_scope(token, request.method)
     g.api_token = token
     g.api_user = token.user if token is not None else None
 

@@ -370,7 +370,10 @@ ME = {
                    "country": {"type": ["object", "null"], "properties": COUNTRY["properties"]},
                    "token": {"type": "object", "properties": {
                        "id": {"type": "integer"}, "name": {"type": "string"},
-                       "created_at": DATETIME}}},
+                       "created_at": DATETIME, "expires_at": DATETIME,
+                       "scope": {"type": "string", "enum": ["read", "read_write"],
+                                 "description": "read: GET only; read_write: every "
+                                                "operation the role allows"}}}},
 }
 
 REFERENCE = {

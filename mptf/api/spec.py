@@ -28,8 +28,8 @@ PREFIX = "/api/v1"
 ERROR_TEXT = {
     400: "The request is malformed: bad JSON, wrong types, missing or unknown fields or "
          "parameters (see error.fields).",
-    401: "No token, or an invalid or revoked one.",
-    403: "Your role does not allow this.",
+    401: "No token, or an invalid, expired or revoked one.",
+    403: "Your role does not allow this, or the token is read-only (code read_only_token).",
     404: "There is no such thing, or it is not yours to see.",
     409: "The object's state does not allow this now (e.g. a submitted note), or a "
          "concurrent change.",
@@ -150,7 +150,10 @@ def document(app: Flask) -> dict[str, Any]:
     )
     spec.components.security_scheme("bearer", {
         "type": "http", "scheme": "bearer",
-        "description": "A personal token from your account page (/account/tokens)."})
+        "description": "A personal token from your account page (/account/tokens). It "
+                       "expires (90 days unless chosen otherwise, see GET /me) and is revoked "
+                       "when its owner's password changes or the account is deactivated; a "
+                       "read-only token may only GET (403 read_only_token otherwise)."})
     for name, schema in COMPONENTS.items():
         spec.components.schema(name, schema)
     for status, text in ERROR_TEXT.items():

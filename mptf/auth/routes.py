@@ -1,6 +1,16 @@
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from mptf.auth import services
@@ -9,6 +19,20 @@ from mptf.services.errors import ServiceError
 from mptf.services.unit_of_work import commit
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+
+REMEMBER_FOR = timedelta(days=30)
+
+
+@bp.record_once
+def remember_cookie_as_the_session_cookie(state) -> None:
+    """The remember-me cookie signs its holder in on its own, so it is sent as the session
+    cookie is (Secure with ``MPTF_SECURE_COOKIES``, HttpOnly, SameSite) and lasts
+    ``REMEMBER_FOR`` (unless configured). It carries the session version (``User.get_id``), so
+    signing out, a password change or a deactivation ends it with every session."""
+    config = state.app.config
+    for setting in ("SECURE", "HTTPONLY", "SAMESITE"):
+        config[f"REMEMBER_COOKIE_{setting}"] = config[f"SESSION_COOKIE_{setting}"]
+    config.setdefault("REMEMBER_COOKIE_DURATION", REMEMBER_FOR)
 
 
 def _safe_next(target: str | None) -> str:
@@ -63,10 +87,15 @@ def profile():
         try:
             services.change_password(current_user, form.current.data, form.new.data)
         except ServiceError as exc:
-            form.current.errors.append(exc.message)
+            form[next(iter(exc.fields), "current")].errors.append(exc.message)
         else:
             commit()
-            login_user(current_user._get_current_object())  # this session goes on
-            flash("Your password is changed; you are signed out everywhere else.", "success")
+            # This session goes on, and so does its remember-me cookie, made anew for the new
+            # session version (the old one is refused from now on).
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME",
+                                                "remember_token") in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
+            flash("Your password is changed; you are signed out everywhere else and your API "
+                  "tokens are revoked.", "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form)

@@ -25,6 +25,19 @@ ROLE_LABELS = {
 }
 
 
+TOKEN_SCOPES = ("read", "read_write")
+
+TOKEN_SCOPE_LABELS = {"read": "read only", "read_write": "read and write"}
+
+
+def password_hash_method() -> str:
+    """How new passwords are hashed: scrypt by default; the test suite configures a cheap
+    method to stay fast."""
+    from flask import current_app
+
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -51,11 +64,7 @@ class User(UserMixin, db.Model):
     country: Mapped[Country | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        from flask import current_app
-
-        # scrypt by default; the test suite configures a cheap method to stay fast.
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -84,8 +93,11 @@ class User(UserMixin, db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Failed logins per (email, client address), kept in the database so that every app
-    process behind the load balancer sees the same count."""
+    """Sign-in attempts per (email, client address) since the last success, kept in the
+    database so that every app process behind the load balancer sees the same count. An
+    attempt is counted (one atomic upsert, ``mptf.auth.services``) before its password is
+    checked, so attempts at the same instant cannot all pass the lock; ``locked_until`` is
+    set by the attempt that reaches ``LOGIN_MAX_FAILURES``, and a success deletes the row."""
 
     __tablename__ = "login_throttle"
 
@@ -97,9 +109,12 @@ class LoginThrottle(db.Model):
 
 class ApiToken(db.Model):
     """A personal API token. Only the SHA-256 of the token is stored: the token itself is
-    shown once, when it is created. A revoked token stays listed, refused."""
+    shown once, when it is created. It works until ``expires_at``, only for reading when its
+    scope is ``read``. A revoked token (by its owner, by a password change or a
+    deactivation) stays listed, refused for good."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (one_of("scope", TOKEN_SCOPES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -108,12 +123,29 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Why it was revoked: "owner", "password_changed" or "deactivated".
+    revoked_because: Mapped[str | None] = mapped_column(String(20))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    scope: Mapped[str] = mapped_column(String(10), default="read_write",
+                                       server_default="read_write")
 
     user: Mapped[User] = relationship()
 
     @property
+    def expired(self) -> bool:
+        return self.expires_at <= utcnow()
+
+    @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.expired
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == "read_write"
+
+    @property
+    def scope_label(self) -> str:
+        return TOKEN_SCOPE_LABELS[self.scope]
 
 
 class ApiRateLimit(db.Model):

@@ -187,12 +187,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "reports.index": MONEY,
     "reports.decision": signed_in(403, sec=200, chair=200),          # the draft decision
     "reports.decision_preview": signed_in(403, sec=200, chair=200),  # the draft decision
-    "reports.issue": signed_in(403, chair=PASS),                     # the draft decision
+    "reports.issue": signed_in(403, chair=200),    # the draft decision; GET: its confirmation
     "reports.decision_view": MONEY,
     "reports.decision_pdf": EVERYONE,                # sealed and public, like the portfolio
     "reports.decision_csv": MONEY,
     "reports.decision_xlsx": MONEY,
-    "reports.letter": MONEY | {TEAM: 200, OTHER: 404},   # the letter on a Kenyan note
+    # the letter on a Kenyan note: Kenya's team (linked from the note's page), not another's
+    "reports.letter": MONEY | {TEAM: 200, OTHER: 404},
     "reports.pipeline_pdf": MONEY,
     "reports.pipeline_csv": MONEY,
     "reports.pipeline_xlsx": MONEY,

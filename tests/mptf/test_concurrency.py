@@ -216,3 +216,21 @@ def test_a_process_killed_while_issuing_leaves_none_of_the_decision(request):
 
 def _schema() -> str:
     return db.session.execute(db.text("select current_schema()")).scalar_one()
+
+
+def test_forty_wrong_passwords_at_once_check_no_more_than_the_limit(served_app, seeded):
+    """The sign-in lock counted each attempt against a count read before the others wrote
+    theirs (8 or 9 of 40 checked instead of 5) and the first inserts of the throttle row
+    collided (a 500): each attempt is now counted by one upsert before its password is
+    checked."""
+    from mptf.models import LoginThrottle
+    from tests.mptf.test_auth import wrong_passwords_at_once
+
+    factories.user("secretariat", email="sec@example.org")
+    db.session.commit()
+    statuses = wrong_passwords_at_once(served_app, "sec@example.org")
+    most = served_app.config["LOGIN_MAX_FAILURES"]
+    assert sorted(statuses) == [401] * most + [429] * (40 - most)
+    assert db.session.scalar(db.select(LoginThrottle.failures)) == 40
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "login_locked")) == 1

@@ -102,6 +102,12 @@ def choice(required: bool = False, extra: tuple = ()) -> st.SearchStrategy:
     return st.one_of(options)
 
 
+# Passwords the policy refuses (mptf.auth.passwords): common, repetitive, the service's words,
+# the user's own address (the base payloads' users are kenya@ and new.user@example.org).
+WEAK_PASSWORDS = st.sampled_from(["password123", "aaaaaaaaaa", "demo-password",
+                                  "kenya@example.org", "new.user-2026"])
+
+
 def many() -> st.SearchStrategy:
     """A multiple choice with an unknown or non-numeric member."""
     return st.lists(st.sampled_from(["999999", "abc", "-3", str(2**70), "1.5"]), min_size=1,
@@ -567,7 +573,7 @@ ENDPOINTS = [
              lambda i: {"current": factories.PASSWORD, "new": "a-new-password-1",
                         "confirm": "a-new-password-1"},
              {"current": st.sampled_from(["", MISSING, "wrong-password", "\x00"]),
-              "new": text(200, required=True) | st.just("short"),
+              "new": text(200, required=True) | st.just("short") | WEAK_PASSWORDS,
               "confirm": st.sampled_from(["", MISSING, "different-password"])}),
     Endpoint("admin.users", "admin", lambda i: "/admin/users",
              lambda i: {"email": "new.user@example.org", "name": "New User",
@@ -576,11 +582,13 @@ ENDPOINTS = [
              {"email": text(254, required=True) | st.just("not-an-email"),
               "name": text(200), "role": choice(required=True, extra=("superuser", "ADMIN")),
               "country": st.sampled_from(["KENYA", "ZZZ", "K", "'--", "\x00KE"]),
-              "password": text(200, required=True) | st.just("short")}),
+              "password": text(200, required=True) | st.just("short") | WEAK_PASSWORDS}),
     Endpoint("admin.set_active", "admin", lambda i: f"/admin/users/{i['bgd_user']}/active",
              lambda i: {"active": "0"}, path_ids=("bgd_user",)),
     Endpoint("tokens.create", "KEN", lambda i: "/account/tokens",
-             lambda i: {"name": "nightly sync"}, {"name": text(100, required=True)}),
+             lambda i: {"name": "nightly sync", "scope": "read", "days": "90"},
+             {"name": text(100, required=True), "scope": choice(extra=("write", "admin")),
+              "days": choice(extra=("0", "-90", "3650", "90.5"))}),
     Endpoint("tokens.revoke", "KEN", lambda i: f"/account/tokens/{i['token']}/revoke",
              path_ids=("token",)),
 ]
