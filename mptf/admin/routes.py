@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
 
+from mptf.admin import audit_view
 from mptf.admin.forms import AuditFilterForm, UserForm
 from mptf.auth import services as auth_services
 from mptf.extensions import db
@@ -94,4 +95,5 @@ def audit_log():
     page = paginate(query, page_number(request.args), per_page=50)
     actions = db.session.scalars(db.select(AuditEvent.action).distinct().order_by(
         AuditEvent.action)).all()
-    return render_template("admin/audit.html", form=form, page=page, actions=actions)
+    return render_template("admin/audit.html", form=form, page=page, actions=actions,
+                           fields=audit_view.fields)

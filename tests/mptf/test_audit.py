@@ -45,3 +45,28 @@ def test_audit_page_filters(client, auth, seeded):
     assert "1 event" in page
     bad = client.get("/admin/audit?date_from=yesterday&entity_id=x").get_data(as_text=True)
     assert "A date as YYYY-MM-DD." in bad and "A whole number." in bad
+
+
+def test_the_audit_page_shows_money_in_dollars_and_keeps_cents_in_the_record(client, auth,
+                                                                             seeded):
+    from datetime import date
+
+    from mptf.allocation import services as fund
+
+    factories.user("admin", email="admin@example.org")
+    office = factories.fund_office()
+    contribution = fund.record_contribution(office, fund.ContributionInput(
+        reference="DEP-9", donor_id=factories.state("DEU").id, deposited_on=date(2026, 1, 5),
+        amount_cents=125_000_050, earmark_area_id=None))
+    record(office, "fund_config_changed", None, entity_type="fund_config",
+           before={"budget_floor_cents": 25_000_000}, after={"budget_floor_cents": 25_000_050})
+    db.session.commit()
+    auth.login("admin@example.org")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "amount</span>: USD 1,250,000.50" in page
+    assert "fee</span>: USD 12,500.01" in page and "net</span>: USD 1,237,500.49" in page
+    assert "budget floor</span>: USD 250,000.00" in page
+    assert "budget floor</span>: USD 250,000.50" in page
+    assert "125000050" not in page and "25000050" not in page
+    event = events_for("contributions", contribution.id)[-1]
+    assert event.after["amount"] == 125_000_050  # the record stays machine-readable
