@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
@@ -104,7 +104,19 @@ def register_web(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static" and signed_in():
+            # Made for someone: no cache, the browser's included, keeps a copy (a shared
+            # computer's back button, a proxy). Public answers keep their own caching.
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+    def signed_in() -> bool:
+        """A session's user, or on the API (which never reads the session) a token's."""
+        if request.path.startswith("/api/"):
+            return g.get("api_user") is not None
+        from flask_login import current_user
+
+        return current_user.is_authenticated
 
     def unknown_host():
         """A Host header the site does not answer for (config.TRUSTED_HOSTS): said without
