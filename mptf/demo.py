@@ -14,7 +14,7 @@ from mptf.models import User
 from mptf.reference.seed import seed_reference_data
 from mptf.services.errors import ServiceError
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "orange-harbour-lantern"
 
 DEMO_ACCOUNTS = [
     ("country.kenya@demo.mptf.example", "country_team", "KEN", "UN Country Team Kenya"),

@@ -15,7 +15,7 @@ from mptf.extensions import db
 from mptf.models import ConceptNote, Membership, Organisation, User
 from mptf.reference.seed import read_csv
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "orange-harbour-lantern"
 DEMO_DOMAIN = "demo.mptf.example"
 MPTF_OFFICE = ("MPTF Office", "Multi-Partner Trust Fund Office (Administrative Agent)")
 

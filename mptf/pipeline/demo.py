@@ -56,7 +56,7 @@ def _team_for(country: Country) -> User:
     if user is None:
         existing = db.session.scalar(select(User).where(
             User.role == "country_team", User.country_id == country.id))
-        user = existing or create_user(email, "demo-password", "country_team",
+        user = existing or create_user(email, "orange-harbour-lantern", "country_team",
                                        name=f"UN Country Team {country.name}",
                                        country_iso3=country.iso3)
     return user
