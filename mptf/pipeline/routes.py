@@ -302,21 +302,33 @@ def delete_attachment(note_id: int, attachment_id: int):
     return redirect(url_for("pipeline.edit", note_id=note.id))
 
 
-@bp.route("/<int:note_id>/withdraw", methods=["POST"])
+@bp.route("/<int:note_id>/withdraw", methods=["GET", "POST"])
 @roles_required("country_team")
+    """GET, or a POST without ``confirm``: what withdrawing does, the reason in the form;
+    a POST with ``confirm`` withdraws the note."""
 def withdraw(note_id: int):
     note = _note(note_id)
     form = WithdrawForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        services.withdraw(current_user, note, form.reason.data)
-        commit()
-    except ServiceError as exc:
-        flash(exc.message, "error")
-    else:
-        flash(f"{note.reference} is withdrawn.", "success")
-    return redirect(url_for("pipeline.show", note_id=note.id))
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 400
+        elif form.confirm.data:
+            try:
+                services.withdraw(current_user, note, form.reason.data)
+                commit()
+            except ServiceError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                flash(f"{note.reference} is withdrawn.", "success")
+            return redirect(url_for("pipeline.show", note_id=note.id))
+    back = url_for("pipeline.show", note_id=note.id)
+    return render_template(
+        "confirm.html", heading=f"Withdraw {note.reference}?", form=form, fields=["reason"],
+        consequences=services.withdraw_consequences(note, form.reason.data or ""),
+        confirm_label=f"Withdraw {note.reference}", back_url=back, back_label=note.reference,
+        action_url=url_for("pipeline.withdraw", note_id=note.id)), status
 
 
 @bp.route("/<int:note_id>/screen", methods=["GET", "POST"])

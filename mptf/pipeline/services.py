@@ -34,6 +34,7 @@ from mptf.models import (
 from mptf.models.base import utcnow
 from mptf.pipeline.rules import STATUS_LABELS, add_months, indirect_cents, refusal
 from mptf.services.audit import record
+from mptf.services.confirmation import Consequences
 from mptf.services.errors import Conflict, NotAllowed, NotFound, ServiceError
 
 EDITABLE_STATUSES = ("draft", "returned")
@@ -526,6 +527,31 @@ def snapshot(note: ConceptNote) -> dict[str, Any]:
         "thematic_area": str(note.thematic_area) if note.thematic_area else "",
         "objectives": [str(o) for o in note.objectives],
         "principles": [f"{p.principle.name}: {p.how}" for p in note.principles],
+def withdraw_consequences(note: ConceptNote, reason: str = "") -> Consequences:
+    """What withdrawing the note does for good, for its confirmation page."""
+    from mptf.models import ReviewRound, RoundNote
+
+    reference = note.reference
+    final = [f"{reference} is withdrawn for good: a withdrawn note cannot be edited, "
+             "submitted or reopened. To ask the fund again, draft a new note."]
+    if note.status == "pipeline":
+        final.append(f"{reference} leaves the fund's pipeline: no funding cycle will "
+                     "consider it.")
+    elif note.status == "submitted":
+        final.append(f"The secretariat will not screen {reference}.")
+    open_rounds = list(db.session.scalars(
+        select(ReviewRound.name).join(RoundNote, RoundNote.round_id == ReviewRound.id)
+        .where(RoundNote.note_id == note.id, ReviewRound.status == "open")
+        .order_by(ReviewRound.id)))
+    for name in open_rounds:
+        final.append(f"The committee's reviews of {reference} in the open round '{name}' "
+                     "will not lead to funding.")
+    missing = [] if (reason or "").strip() else [
+        "No reason is given: the secretariat will see the withdrawal without one."]
+    return Consequences(final=final, missing=missing,
+                        refusal=refusal(note.status, "withdrawn") or None)
+
+
         "punos": [f"{line.organisation.acronym}{' (lead)' if line.is_lead else ''}: direct "
                   f"{usd(line.direct_cents)} + indirect {usd(line.indirect_cents)}"
                   for line in note.puno_lines],

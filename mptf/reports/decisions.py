@@ -22,6 +22,7 @@ from mptf.models import (
 )
 from mptf.models.base import utcnow
 from mptf.services.audit import record
+from mptf.services.confirmation import Consequences, plural
 from mptf.services.errors import Conflict, NotAllowed, NotFound, ServiceError
 
 OUTCOME_LABELS = {"consensus": "Consensus",
@@ -202,6 +203,54 @@ def issue(actor: User, decision: Decision) -> Decision:
         "reference": decision.reference, "sha256": decision.pdf_sha256,
         "issued_at": issued_at})
     return decision
+
+
+def issue_consequences(decision: Decision) -> Consequences:
+    """What issuing does for good, what the draft still lacks, and why issuing would be
+    refused now, for the chair's confirmation page."""
+    from mptf.formatting import usd
+
+    cycle, run = decision.cycle, decision.run
+    funded = [line for line in run.lines if line.status == "funded"]
+    deferred = len(run.lines) - len(funded)
+    final = [f"{decision.reference} is issued and never changes: its PDF is sealed with its "
+             "SHA-256, and each decision letter is sealed at its first download.",
+             f"The funding cycle '{cycle.name}' is approved: "
+             f"{usd(sum(line.amount_cents for line in funded))} is allocated to "
+             f"{plural(len(funded), 'note')}, which become selected, and the transfer "
+             "instructions to the Administrative Agent are written."]
+    if deferred:
+        final.append(f"The {plural(deferred, 'other note')} considered stay in the pipeline "
+                     "for later cycles.")
+    missing = []
+    if not (decision.text or "").strip():
+        missing.append("The decision has no text of its own.")
+    if not decision.virtual and not (decision.place or "").strip():
+        missing.append("No place of the meeting is recorded.")
+    absent = [a for a in decision.attendance if not a.present]
+    if absent:
+        missing.append(f"{plural(len(absent), 'seated member is', 'seated members are')} "
+                       "recorded absent.")
+    problems = []
+    if decision.meeting_date is None:
+        problems.append("the meeting date")
+    if decision.outcome_mode is None:
+        problems.append("the outcome (consensus or not)")
+    refusal = None
+    if decision.status == "issued":
+        refusal = f"{decision.reference} is issued already."
+    elif problems:
+        refusal = f"Complete the draft first: {', '.join(problems)}."
+    else:
+        met, reasons = quorum(decision)
+        lacking = items_without_quorum(decision) if met else {}
+        if not met:
+            refusal = "The meeting had no quorum: " + " ".join(reasons)
+        elif lacking:
+            refusal = ("Without the members recused from them, the meeting had no quorum on "
+                       + "; ".join(f"{reference} ({' '.join(why)})"
+                                   for reference, why in lacking.items()) + ".")
+    return Consequences(final=final, missing=missing, refusal=refusal)
 
 
 def store_document(kind: str, reference: str, title: str, data: bytes, *,

@@ -52,7 +52,10 @@ def decision_form(members, funded_notes, decision=None, **kwargs: Any) -> FlaskF
 
 
 class IssueForm(FlaskForm):
+    """Issuing: posted without ``confirm`` it shows what issuing does."""
+
     issue = SubmitField("Issue the decision")
+    confirm = SubmitField("Issue and seal")
 
 
 class VerifyForm(FlaskForm):

@@ -146,12 +146,31 @@ def decision_preview(cycle_id: int):
     return _pdf(documents.decision_pdf(existing), f"{existing.reference}-DRAFT.pdf")
 
 
-@bp.route("/decisions/<int:decision_id>/issue", methods=["POST"])
+@bp.route("/decisions/<int:decision_id>/issue", methods=["GET", "POST"])
 @roles_required("chair")
 def issue(decision_id: int):
+    """GET, or a POST without ``confirm``: what issuing does for good and what the draft
+    still lacks; a POST with ``confirm`` issues the decision."""
     decision_ = db.get_or_404(Decision, decision_id)
-    if not IssueForm().validate_on_submit():
-        abort(400)
+    form = IssueForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if form.confirm.data:
+            return _issue(decision_)
+    if decision_.status == "issued":
+        flash(f"{decision_.reference} is issued already; it cannot be issued again.", "warning")
+        return redirect(url_for("reports.decision_view", decision_id=decision_id))
+    back = url_for("reports.decision", cycle_id=decision_.cycle_id)
+    return render_template(
+        "confirm.html", heading=f"Issue {decision_.reference}?", form=form,
+        consequences=decisions.issue_consequences(decision_),
+        confirm_label=f"Issue and seal {decision_.reference}", back_url=back,
+        back_label=f"Draft decision on {decision_.cycle.name}",
+        action_url=url_for("reports.issue", decision_id=decision_id))
+
+
+def _issue(decision_: Decision):
     try:
         decisions.issue(current_user, decision_)
         commit("Another issue of this decision happened at the same moment; nothing was "
@@ -162,7 +181,7 @@ def issue(decision_id: int):
         return redirect(url_for("reports.decision", cycle_id=decision_.cycle_id)), 303
     flash(f"Decision {decision_.reference} issued; the cycle is approved and the PDF sealed.",
           "success")
-    return redirect(url_for("reports.decision_view", decision_id=decision_id))
+    return redirect(url_for("reports.decision_view", decision_id=decision_.id))
 
 
 def _issued(decision_id: int) -> Decision:

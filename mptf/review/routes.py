@@ -19,6 +19,7 @@ from mptf.navigation import NavItem, add
 from mptf.review import exports, services
 from mptf.review.forms import (
     ActionForm,
+    CloseForm,
     ConflictForm,
     ReminderForm,
     RoundForm,
@@ -171,21 +172,32 @@ def open_(round_id: int):
     return redirect(url_for("review.show", round_id=round_id))
 
 
-@bp.route("/<int:round_id>/close", methods=["POST"])
+@bp.route("/<int:round_id>/close", methods=["GET", "POST"])
 @roles_required("secretariat")
 def close(round_id: int):
-    round_ = _round(round_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        services.close_round(current_user, round_)
-        commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash("The round is closed and its results computed.", "success")
-    return redirect(url_for("review.show", round_id=round_id))
+    """GET, or a POST without ``confirm``: what closing does and what is still missing;
+    a POST with ``confirm`` closes the round."""
+    round_ = _round(round_id, with_notes=True)
+    form = CloseForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if form.confirm.data:
+            try:
+                services.close_round(current_user, round_)
+                commit()
+            except ServiceError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                flash("The round is closed and its results computed.", "success")
+            return redirect(url_for("review.show", round_id=round_id))
+    back = url_for("review.show", round_id=round_id)
+    return render_template(
+        "confirm.html", heading=f"Close {round_.name}?", form=form,
+        consequences=services.close_consequences(round_), confirm_label="Close the round",
+        action_url=url_for("review.close", round_id=round_id), back_url=back,
+        back_label=round_.name)
 
 
 @bp.route("/<int:round_id>/remind/<int:membership_id>", methods=["POST"])
@@ -261,24 +273,38 @@ def reopen(round_id: int, note_id: int):
     return redirect(url_for("review.score", round_id=round_id, note_id=note_id))
 
 
-@bp.route("/<int:round_id>/notes/<int:note_id>/conflict", methods=["POST"])
+@bp.route("/<int:round_id>/notes/<int:note_id>/conflict", methods=["GET", "POST"])
 @roles_required("reviewer")
 def conflict(round_id: int, note_id: int):
+    """GET, or a POST without ``confirm``: what declaring a conflict does, the reason in the
+    form; a POST with ``confirm`` declares it and recuses the reviewer."""
     round_ = _round(round_id)
-    form = ConflictForm()
-    if not form.validate_on_submit():
-        flash("Give the reason for the conflict of interest.", "error")
-        return redirect(url_for("review.score", round_id=round_id, note_id=note_id))
     try:
-        services.declare_conflict(current_user, round_, note_id, form.reason.data)
-        commit()
+        consequences = services.conflict_consequences(current_user, round_, note_id)
     except NotFound:
         abort(404)
-    except ServiceError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("review.score", round_id=round_id, note_id=note_id))
-    flash("Conflict declared: you are recused from this note.", "success")
-    return redirect(url_for("review.show", round_id=round_id))
+    form = ConflictForm()
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 400
+        elif form.confirm.data:
+            try:
+                services.declare_conflict(current_user, round_, note_id, form.reason.data)
+                commit()
+            except ServiceError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                return redirect(url_for("review.score", round_id=round_id, note_id=note_id))
+            flash("Conflict declared: you are recused from this note.", "success")
+            return redirect(url_for("review.show", round_id=round_id))
+    back = url_for("review.score", round_id=round_id, note_id=note_id)
+    note = db.session.get(ConceptNote, note_id)
+    return render_template(
+        "confirm.html", heading=f"Declare a conflict of interest on {note.reference}?",
+        form=form, fields=["reason"], consequences=consequences,
+        confirm_label="Declare and recuse", back_label=note.reference, back_url=back,
+        action_url=url_for("review.conflict", round_id=round_id, note_id=note_id)), status
 
 
 @bp.route("/<int:round_id>/results")

@@ -32,6 +32,7 @@ from mptf.models import (
 from mptf.models.base import utcnow
 from mptf.reference.seed import default_rubric_records
 from mptf.services.audit import record
+from mptf.services.confirmation import Consequences, plural
 from mptf.services.errors import NotAllowed, NotFound, ServiceError
 from scoring import Rubric, aggregate_round, criterion_means
 
@@ -409,6 +410,29 @@ def declare_conflict(user: User, round_: ReviewRound, note_id: int, reason: str)
            after={"round": round_.id, "note": note_id, "reason": reason})
 
 
+def conflict_consequences(user: User, round_: ReviewRound, note_id: int) -> Consequences:
+    """What declaring a conflict on the note does for good, for its confirmation page."""
+    assignment = assignment_for(user, round_, note_id)
+    member, reference = assignment.membership.organisation, assignment.note.reference
+    final = [f"{member} is recused from {reference} in this round: you will not score it, "
+             "and you do not count towards the quorum on it when the committee decides.",
+             f"The declaration stays on the committee's record: {member} is recused from "
+             f"{reference} in every later round too."]
+    review = db.session.scalar(select(Review).where(
+        Review.round_id == round_.id, Review.note_id == note_id,
+        Review.membership_id == assignment.membership_id))
+    if review is not None:
+        final.append(f"Your {'submitted' if review.status == 'submitted' else 'draft'} review "
+                     f"of {reference} is deleted.")
+    refusal = None
+    try:
+        _require_sitting(assignment)
+        _state(round_, "open", doing="declare a conflict")
+    except ServiceError as exc:
+        refusal = exc.message
+    return Consequences(final=final, refusal=refusal)
+
+
 # --- progress, reminders ------------------------------------------------------------------------
 
 def progress(round_: ReviewRound) -> dict[str, Any]:
@@ -492,6 +516,52 @@ def close_round(actor: User, round_: ReviewRound) -> pd.DataFrame:
         "without_quorum": sum(1 for rn in round_.round_notes if not rn.quorum_met),
         "disagreements": sum(1 for rn in round_.round_notes if rn.disagreement)})
     return results if results is not None else pd.DataFrame()
+
+
+def close_consequences(round_: ReviewRound) -> Consequences:
+    """What closing the round does for good and what it leaves out, for its confirmation
+    page: reviews still in draft or never started, notes that will have no quorum (two
+    queries, whatever the round's size; ``round_`` with its notes loaded)."""
+    assigned = [tuple(row) for row in db.session.execute(
+        select(Assignment.note_id, Assignment.membership_id).where(
+            Assignment.round_id == round_.id, Assignment.status == "assigned"))]
+    reviews = {(n, m): status for n, m, status in db.session.execute(
+        select(Review.note_id, Review.membership_id, Review.status).where(
+            Review.round_id == round_.id))}
+    drafts = sum(1 for key in assigned if reviews.get(key) == "draft")
+    not_started = sum(1 for key in assigned if key not in reviews)
+    submitted: dict[int, int] = {}
+    for (note_id, _membership), status in reviews.items():
+        if status == "submitted":
+            submitted[note_id] = submitted.get(note_id, 0) + 1
+    short = sorted(rn.note.reference for rn in round_.round_notes
+                   if submitted.get(rn.note_id, 0) < round_.quorum)
+    final = ["The round closes for good: no review can be submitted, changed or reopened "
+             "after it.",
+             "Each note's score, rank, quorum and disagreement are computed from the "
+             f"{plural(sum(submitted.values()), 'submitted review')} and kept.",
+             "The secretariat and the chair see each reviewer's scores."]
+    missing = []
+    if drafts:
+        missing.append("1 review is still a draft and will not count." if drafts == 1 else
+                       f"{drafts:,} reviews are still drafts and will not count.")
+    if not_started:
+        missing.append(f"{plural(not_started, 'assigned review was', 'assigned reviews were')}"
+                       " never started.")
+    if short:
+        missing.append(f"{plural(len(short), 'note')} will have fewer than "
+                       f"{plural(round_.quorum, 'submitted review')}, no quorum: "
+                       f"{', '.join(short)}.")
+    today = utcnow().date()
+    if round_.closes_on and round_.closes_on > today:
+        days = (round_.closes_on - today).days
+        missing.append(f"The round was to stay open until {round_.closes_on:%d %B %Y}, "
+                       f"{plural(days, 'day')} from now.")
+    refusal = None
+    if round_.status != "open":
+        refusal = f"The round is {STATUS_LABELS[round_.status].lower()}; only an open round " \
+                  "can be closed."
+    return Consequences(final=final, missing=missing, refusal=refusal)
 
 
 RESULT_COLUMNS = ["Rank", "Reference", "Title", "Country", "Area", "Reviews", "Mean", "Median",

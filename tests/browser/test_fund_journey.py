@@ -288,6 +288,14 @@ def review_the_notes(journey, live_app, story: Story) -> int:
             if values is None:
                 page.get_by_label("Reason for the conflict of interest").fill(
                     "Our ministry funds the shelters' operator in Bangladesh.")
+                page.get_by_role("button", name="Declare and recuse").click()
+                # The confirmation says what cannot be undone, the reason kept in its form.
+                expect(page.get_by_role("heading", level=1)).to_have_text(
+                    f"Declare a conflict of interest on {bangladesh}?")
+                expect(page.locator(".confirmation")).to_contain_text(
+                    "in every later round too")
+                expect(page.get_by_label("Reason for the conflict of interest")).to_have_value(
+                    "Our ministry funds the shelters' operator in Bangladesh.")
                 journey.shot("conflict-declared")
                 page.get_by_role("button", name="Declare and recuse").click()
                 expect(flash(page)).to_contain_text(
@@ -325,7 +333,13 @@ def review_the_notes(journey, live_app, story: Story) -> int:
     page.get_by_role("button", name="Remind Sweden").click()
     expect(flash(page)).to_contain_text("Reminder recorded.")
     journey.shot("round-progress")
-    page.get_by_role("button", name="Close the round and compute results").click()
+    page.get_by_role("link", name="Close the round and compute results").click()
+    confirmation = page.locator(".confirmation")
+    expect(confirmation).to_contain_text("no review can be submitted, changed or reopened")
+    expect(confirmation).to_contain_text(
+        f"1 note will have fewer than 3 submitted reviews, no quorum: {bangladesh}.")
+    journey.shot("round-close-confirmation")
+    page.get_by_role("button", name="Close the round").click()
     expect(flash(page)).to_contain_text("The round is closed and its results computed.")
     page.get_by_role("link", name="Results", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Results of Round 2026-A")
@@ -362,8 +376,8 @@ def review_the_notes(journey, live_app, story: Story) -> int:
             db.select(RoundNote).where(RoundNote.round_id == round_id))}
         assert {r: (rn.rank, rn.n_reviews, round(rn.score, 2), rn.quorum_met)
                 for r, rn in results.items()} == {
-            kenya: (1, 3, 93.33, True), bangladesh: (2, 2, 75.0, False),
-            kenya_2: (3, 3, 50.0, True)}
+            kenya: (1, 3, 93.33, True), kenya_2: (2, 3, 50.0, True),
+            bangladesh: (3, 2, 75.0, False)}  # without quorum: after every note with it
         assert db.session.scalar(db.select(db.func.count()).select_from(Review)) == 8
         reminded = db.session.scalars(db.select(Membership).join(
             Reminder, Reminder.membership_id == Membership.id)).all()
@@ -502,7 +516,12 @@ def issue_the_decision(journey, live_app, story: Story, cycle_id: int,
     expect(flash(page)).to_contain_text(f"Draft decision {reference} saved.")
     expect(page.get_by_text("Quorum met")).to_be_visible()
     journey.shot("decision-draft")
-    page.get_by_role("button", name=f"Issue {reference}").click()
+    page.get_by_role("link", name=f"Issue {reference}").click()
+    confirmation = page.locator(".confirmation")
+    expect(confirmation).to_contain_text(f"{reference} is issued and never changes")
+    expect(confirmation).to_contain_text("The funding cycle 'Cycle 2026-1' is approved")
+    journey.shot("decision-issue-confirmation")
+    page.get_by_role("button", name=f"Issue and seal {reference}").click()
     expect(flash(page)).to_contain_text(
         f"Decision {reference} issued; the cycle is approved and the PDF sealed.",
         timeout=30_000)

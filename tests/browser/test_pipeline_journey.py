@@ -1,7 +1,9 @@
 """A country team drafts a concept note in the browser, attaches a PDF and submits it; the
-secretariat screens it into the pipeline."""
+secretariat screens it into the pipeline. A team withdraws a note through its confirmation."""
 
 import re
+
+from playwright.sync_api import expect
 
 from mptf.extensions import db
 from mptf.models import ConceptNote
@@ -82,4 +84,37 @@ def test_draft_attach_submit_and_screen(journey, live_app, tmp_path):
     with live_app.app_context():
         note = db.session.scalar(db.select(ConceptNote))
         assert note.status == "pipeline" and len(note.attachments) == 1
+    assert journey.console_errors == []
+
+
+def test_withdrawing_a_note_is_confirmed_first(journey, live_app):
+    """The team asks to withdraw a note in the pipeline: a page says it is for good and what it
+    takes out of the fund, keeps the reason typed, and only its button withdraws."""
+    with live_app.app_context():
+        team = factories.user("country_team", country="KEN", email="kenya@example.org")
+        factories.user("secretariat", email="sec@example.org")
+        note = factories.note(team, "pipeline", title="Border data for planning")
+        db.session.commit()
+        note_id, reference = note.id, note.reference
+    page = journey.page
+    journey.login("kenya@example.org", PASSWORD)
+    journey.go(f"/pipeline/{note_id}")
+    page.get_by_label("Why the note is withdrawn (optional)").fill("A national plan covers it.")
+    page.get_by_role("button", name=f"Withdraw {reference}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Withdraw {reference}?")
+    confirmation = page.locator(".confirmation")
+    expect(confirmation).to_contain_text(f"{reference} is withdrawn for good")
+    expect(confirmation).to_contain_text("no funding cycle will consider it")
+    expect(page.get_by_label("Why the note is withdrawn (optional)")).to_have_value(
+        "A national plan covers it.")
+    journey.shot("withdraw-confirmation")
+    with live_app.app_context():
+        assert db.session.get(ConceptNote, note_id).status == "pipeline"
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+    page.get_by_role("button", name=f"Withdraw {reference}").click()
+    page.get_by_role("button", name=f"Withdraw {reference}").click()
+    expect(page.locator(".flashes")).to_contain_text(f"{reference} is withdrawn.")
+    with live_app.app_context():
+        assert db.session.get(ConceptNote, note_id).status == "withdrawn"
     assert journey.console_errors == []

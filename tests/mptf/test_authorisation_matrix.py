@@ -132,7 +132,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "pipeline.edit": signed_in(403, team=200, other=404),
     "pipeline.upload": OWN_NOTE_POST,
     "pipeline.delete_attachment": OWN_NOTE_POST,
-    "pipeline.withdraw": OWN_NOTE_POST,
+    "pipeline.withdraw": signed_in(403, team=200, other=404),  # GET: its confirmation
     "pipeline.screen": SEC_ONLY,
     "pipeline.config": SEC_ONLY,
     "pipeline.import_page": SEC_ONLY,
@@ -159,11 +159,11 @@ EXPECTED: dict[str, dict[str, object]] = {
     "review.rubric": SEC_ONLY,                        # the round in preparation
     "review.open_": SEC_POST,                         # the round in preparation
     "review.show": ROUNDS | {OFFICE: 404},            # the fund office sees closed rounds only
-    "review.close": SEC_POST,
+    "review.close": SEC_ONLY,                         # GET: its confirmation
     "review.remind": SEC_POST,
     "review.score": signed_in(403, rev=200),
     "review.reopen": signed_in(403, rev=PASS),
-    "review.conflict": signed_in(403, rev=PASS),
+    "review.conflict": signed_in(403, rev=200),       # GET: its confirmation
     "review.results": ROUNDS,                         # the closed round
     "review.export": ROUNDS,                          # the closed round
     # the fund's money and funding cycles

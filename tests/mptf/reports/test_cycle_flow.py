@@ -57,7 +57,7 @@ def test_the_whole_cycle_through_the_pages(client, auth, scored, teams, chair, p
     assert decision is not None and decision.outcome_mode == "consensus"
     auth.logout()
     auth.login("chair@example.org")
-    issued = auth.post(f"/reports/decisions/{decision.id}/issue", {},
+    issued = auth.post(f"/reports/decisions/{decision.id}/issue", {"confirm": "yes"},
                        token_from=f"/reports/cycles/{cycle.id}/decision")
     assert issued.status_code == 302
     db.session.expire_all()
@@ -106,7 +106,7 @@ def test_two_chairs_issuing_at_once_leave_one_decision(served_app, draft):
     for email in ("chair@example.org", "chair2@example.org"):
         c = served_app.test_client()
         Auth(c).login(email)
-        posts.append((c, {"csrf_token": csrf_token(c, "/home")}))
+        posts.append((c, {"csrf_token": csrf_token(c, "/home"), "confirm": "yes"}))
     path = f"/reports/decisions/{draft.id}/issue"
     statuses = run_at_once([lambda c=c, d=d: c.post(path, data=d).status_code
                             for c, d in posts])

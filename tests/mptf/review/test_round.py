@@ -160,7 +160,8 @@ def test_a_member_whose_term_ends_during_the_round_scores_no_more(
     assert "term on the Steering Committee ended on 14 March 2026" in refused.get_data(
         as_text=True)
     other = f"/review/{round_.id}/notes/{pipeline_notes[1].id}"
-    conflict = auth.post(f"{other}/conflict", {"reason": "Late."}, token_from=path)
+    conflict = auth.post(f"{other}/conflict", {"reason": "Late.", "confirm": "yes"},
+                         token_from=path)
     assert conflict.status_code == 302 and conflict.headers["Location"] == other
     assert "ended on 14 March 2026" in client.get(other).get_data(as_text=True)
     db.session.expire_all()
