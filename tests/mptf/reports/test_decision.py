@@ -304,3 +304,10 @@ def test_the_decision_page_labels_its_downloads(client, auth, issued):
     assert labels == ["Approved allocations (CSV)", "Transfer instructions (CSV)",
                       "Totals per PUNO (CSV)", "By thematic area (CSV)", "By region (CSV)",
                       "Notes deferred (CSV)"]  # not "puno totals (CSV)"
+
+
+def test_the_reports_page_names_cycle_statuses(client, auth, issued):
+    auth.login("sec@example.org")
+    html = client.get("/reports/").get_data(as_text=True)
+    assert f"<td>{issued.cycle.name}</td><td>Approved</td>" in html
+    assert "<td>approved</td>" not in html and "<td>draft</td>" not in html
