@@ -4,9 +4,10 @@ Agent's fee. Pure functions, no Flask, no database: one reader for every form an
 
 The rules (docs/fund.md):
 
-- ``parse_usd`` reads an amount exactly, never through a float: digits, thousands separated by
-  commas in groups of three or not at all, at most two decimals; more than zero and at most
-  USD 10^12 (a larger figure is a typing error); zero only where the caller allows it.
+- ``parse_usd`` reads an amount exactly, never through a float: ASCII digits, thousands
+  separated by commas in groups of three or not at all, at most two decimals; more than zero
+  and at most USD 10^12 (a larger figure is a typing error); zero only where the caller
+  allows it.
 - ``aa_fee`` is the fee at ``rate_bp`` basis points rounded half up to the cent:
   ``fee_cents = (amount_cents * rate_bp + 5000) // 10000`` (1 % of USD 0.50 is half a cent,
   which becomes one cent).
@@ -20,7 +21,8 @@ MAX_USD = 10**12
 MAX_CENTS = MAX_USD * 100
 BASIS_POINTS = 10_000
 
-_AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<cents>\d+))?")
+# ASCII digits only: ``\d`` and ``int`` also read other scripts' digits ('٣' was USD 3).
+_AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<cents>\d+))?", re.ASCII)
 
 EMPTY = "Enter the amount in US dollars."
 NOT_A_NUMBER = "Write the amount as US dollars, e.g. 1,250,000.50."

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mptf import formatting
 from mptf.extensions import db, login_manager
+from mptf.forms_util import digits
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -75,7 +76,7 @@ def register_web(app: Flask) -> None:
         # "<id>.<session version>" (User.get_id): a session of an older version, signed
         # out or deactivated since, is anonymous.
         number, _, version = user_id.partition(".")
-        if not (number.isdecimal() and version.isdecimal()):
+        if not (digits(number) and digits(version)):
             return None
         user = db.session.get(User, int(number))
         if user is None or user.session_version != int(version):

@@ -8,6 +8,7 @@ from mptf.admin import audit_view
 from mptf.admin.forms import AuditFilterForm, UserForm
 from mptf.auth import services as auth_services
 from mptf.extensions import db
+from mptf.forms_util import digits
 from mptf.models import AuditEvent, User
 from mptf.pagination import page_number, paginate
 from mptf.services.errors import ServiceError
@@ -75,7 +76,7 @@ def audit_log():
         if form.entity_type.data:
             query = query.where(AuditEvent.entity_type == form.entity_type.data.strip())
         if form.entity_id.data:
-            if not form.entity_id.data.strip().isdecimal():
+            if not digits(form.entity_id.data.strip()):
                 form.entity_id.errors.append("A whole number.")
             else:
                 query = query.where(AuditEvent.entity_id == int(form.entity_id.data))

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from mptf.extensions import db
-from mptf.forms_util import DecimalField, choices
+from mptf.forms_util import DecimalField, IntegerField, choices, whole_number
 from mptf.models import REGIONS, ReviewRound, ThematicArea
 from mptf.money import parse_usd
 
@@ -77,7 +76,7 @@ class CycleForm(_PolicyFields):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     decision_date = DateField("Decision date", validators=[Optional()])
     round_ids = SelectMultipleField("Review rounds whose scores count (empty: the latest "
-                                    "closed round of each note)", coerce=int,
+                                    "closed round of each note)", coerce=whole_number,
                                     validators=[Optional()])
     save = SubmitField("Save")
 

@@ -7,7 +7,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from mptf.allocation.services import DONOR_KIND_LABELS, REFERENCE_MAX, ContributionInput
-from mptf.forms_util import choices
+from mptf.forms_util import choices, digits
 from mptf.models import Organisation, ThematicArea
 from mptf.money import parse_usd
 
@@ -23,7 +23,7 @@ def donor_label(donor: Organisation) -> str:
 
 
 def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text and text.isdecimal() else None
+    return int(text) if text and digits(text) else None
 
 
 class _ContributionFields(FlaskForm):

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import request
 
+from mptf.forms_util import digits
 from mptf.services.errors import ServiceError
 
 JSON_TYPES = {
@@ -224,7 +225,7 @@ def limit_param() -> int:
     text = request.args.get("limit")
     if text is None:
         return DEFAULT_LIMIT
-    if not text.isdecimal() or not 1 <= int(text) <= MAX_LIMIT:
+    if not digits(text) or not 1 <= int(text) <= MAX_LIMIT:
         raise bad_request("limit is a whole number from 1 to 200.",
                           {"limit": [f"A whole number from 1 to {MAX_LIMIT}."]})
     return int(text)

@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,7 +23,7 @@ from mptf.committee.services import (
     Proposal,
     party_code,
 )
-from mptf.forms_util import choices
+from mptf.forms_util import IntegerField, choices, digits
 from mptf.models import (
     CONSTITUENCIES,
     CONSTITUENCY_LABELS,
@@ -37,7 +36,7 @@ from mptf.models import (
 
 
 def _int_or_none(text: str | None) -> int | None:
-    return int(text) if text and text.isdecimal() else None
+    return int(text) if text and digits(text) else None
 
 
 def user_choices(users: list[User], blank: str = "(none)"):

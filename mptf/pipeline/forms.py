@@ -14,7 +14,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -28,7 +27,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from mptf.extensions import db
 from mptf.formatting import usd
-from mptf.forms_util import choices
+from mptf.forms_util import IntegerField, choices, digits, whole_number
 from mptf.models import ConceptNote, Country, GcmObjective, GuidingPrinciple, Organisation
 from mptf.money import parse_usd
 from mptf.pipeline.services import CHECKLIST, PARTNER_KINDS, STAKEHOLDER_GROUPS, PunoInput
@@ -76,10 +75,10 @@ class PartnerForm(Form):
 class ConceptNoteFormBase(FlaskForm):
     title = StringField("Title", validators=[Optional(), Length(max=300)])
     is_regional = BooleanField("This is a regional note covering several countries")
-    country_ids = SelectMultipleField("Countries covered (regional notes)", coerce=int,
+    country_ids = SelectMultipleField("Countries covered (regional notes)", coerce=whole_number,
                                       validators=[Optional()])
     thematic_area_id = SelectField("Thematic area", validators=[Optional()])
-    objective_ids = MultiCheckboxField("GCM objectives", coerce=int, validators=[Optional()])
+    objective_ids = MultiCheckboxField("GCM objectives", coerce=whole_number, validators=[Optional()])
     punos = FieldList(FormField(PunoForm), min_entries=PUNO_ROWS, max_entries=PUNO_ROWS)
     duration_months = IntegerField("Duration (months)",
                                    validators=[Optional(), NumberRange(1, 240)])
@@ -161,14 +160,14 @@ class ConceptNoteFormBase(FlaskForm):
         value = (self.lock_version.data or "").strip()
         if not value:
             return None
-        return int(value) if value.isdecimal() and len(value) < 10 else 0
+        return int(value) if digits(value) and len(value) < 10 else 0
 
     def to_data(self) -> dict[str, Any]:
         """The form as the services' data dict."""
         punos = []
         for row in self.punos:
             value = (row.organisation.data or "").strip()
-            if value.isdecimal():
+            if digits(value):
                 punos.append(PunoInput(int(value), row.direct.cents or 0, bool(row.lead.data)))
             elif value:
                 raise ServiceError("Choose each participating organisation from the list.",

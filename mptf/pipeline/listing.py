@@ -12,6 +12,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mptf.extensions import db
+from mptf.forms_util import digits
 from mptf.models import ConceptNote, Country, PunoBudgetLine, ThematicArea, User
 from mptf.pagination import paginate
 from mptf.pipeline.rules import STATUS_LABELS
@@ -53,7 +54,7 @@ class Filters:
             text = (args.get(name) or "").strip()
             if not text:
                 return None
-            if not text.isdecimal() or not (low <= int(text) <= high):
+            if not digits(text) or not (low <= int(text) <= high):
                 f.errors[name] = f"'{text[:40]}' is not a valid value."
                 return None
             return int(text)

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from mptf.extensions import db
+from mptf.forms_util import digits
 from mptf.models import (
     REGIONS,
     Allocation,
@@ -83,7 +84,7 @@ class PortfolioFilters:
 
         area = text("area", 10)
         if area is not None:
-            if area.isdecimal() and 1 <= int(area) <= 99:
+            if digits(area) and 1 <= int(area) <= 99:
                 f.area = int(area)
             else:
                 bad("area", "A thematic area number from 1 to 99.")
@@ -101,7 +102,7 @@ class PortfolioFilters:
                 bad("country", "An ISO 3166 alpha-3 country code, such as KEN.")
         year = text("year", 4)
         if year is not None:
-            if year.isdecimal() and MIN_YEAR <= int(year) <= MAX_YEAR:
+            if digits(year) and MIN_YEAR <= int(year) <= MAX_YEAR:
                 f.year = int(year)
             else:
                 bad("year", f"A year from {MIN_YEAR} to {MAX_YEAR}.")

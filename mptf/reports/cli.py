@@ -17,11 +17,12 @@ def cli() -> None:
 
 def _cycle(name_or_id: str):
     from mptf.extensions import db
+    from mptf.forms_util import digits
     from mptf.models import FundingCycle
     from mptf.services.errors import ServiceError
 
     query = db.select(FundingCycle)
-    query = query.where(FundingCycle.id == int(name_or_id)) if name_or_id.isdecimal() else \
+    query = query.where(FundingCycle.id == int(name_or_id)) if digits(name_or_id) else \
         query.where(FundingCycle.name == name_or_id)
     cycle = db.session.scalar(query)
     if cycle is None:

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from mptf.forms_util import DecimalField, choices
+from mptf.forms_util import DecimalField, IntegerField, choices, whole_number
 from mptf.models import ReviewRound
 
 
@@ -32,7 +31,7 @@ class RoundForm(FlaskForm):
                                           default=25, places=1,
                                           validators=[DataRequired(), NumberRange(0, 100)])
     calibrate = BooleanField("Calibrate reviewers (cancel harsh and lenient scoring)")
-    note_ids = SelectMultipleField("Pipeline notes to review", coerce=int,
+    note_ids = SelectMultipleField("Pipeline notes to review", coerce=whole_number,
                                    validators=[Optional()])
     save = SubmitField("Save")
 

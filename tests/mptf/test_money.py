@@ -49,6 +49,9 @@ def test_amounts_are_read_exactly(text, cents):
     ("1,000,000,000,000.01", money.TOO_LARGE),
     ("10000000000000", money.TOO_LARGE),
     ("9" * 5000, money.TOO_LARGE),      # never handed to int() at that length
+    ("٣", money.NOT_A_NUMBER),          # Arabic-Indic three: \d and int() read it as 3
+    ("1,٢٥٠.00", money.NOT_A_NUMBER),
+    ("１２", money.NOT_A_NUMBER),         # fullwidth digits
 ])
 def test_refusals_say_why(text, message):
     with pytest.raises(ValueError) as refused:

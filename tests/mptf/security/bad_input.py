@@ -46,7 +46,7 @@ MESSAGE_MARKERS = ('class="error"', 'class="flash error"', 'class="flash warning
 
 NUL = st.text(max_size=6).map(lambda s: f"{s}\x00{s}")
 NON_NUMERIC = st.sampled_from(["abc", "1.5", "1e3", "NaN", "Infinity", "0x10", "--1",
-                               "9" * 40, "1 000"])
+                               "9" * 40, "1 000", "٣", "１２"])  # other scripts' digits
 
 
 def text(max_len: int, required: bool = False) -> st.SearchStrategy:
@@ -69,7 +69,7 @@ def integer(low: int, high: int, required: bool = False) -> st.SearchStrategy:
 
 def decimal(low: int, high: int, required: bool = False) -> st.SearchStrategy:
     options = [st.sampled_from(["abc", "NaN", "sNaN", "-NaN", "Infinity", "-inf", "1e999",
-                                "1,5", "0x10"]),
+                                "1,5", "0x10", "٣", "٣.٥"]),
                st.decimals(max_value=low - 1, allow_nan=False, places=2).map(str),
                st.decimals(min_value=high + 1, allow_nan=False, places=2).map(str), NUL]
     if required:
@@ -79,7 +79,7 @@ def decimal(low: int, high: int, required: bool = False) -> st.SearchStrategy:
 
 def money(required: bool = False) -> st.SearchStrategy:
     options = [st.sampled_from(["abc", "-100", "-0.01", "1e6", "NaN", "12.345", "1,00,0.5",
-                                "$-5", "9" * 40, "1.2.3", "USD"]), NUL]
+                                "$-5", "9" * 40, "1.2.3", "USD", "٣", "1,٢٥٠"]), NUL]
     if required:
         options.append(st.sampled_from(["", MISSING]))
     return st.one_of(options)
