@@ -65,6 +65,7 @@ def test_the_audit_page_shows_money_in_dollars_and_keeps_cents_in_the_record(cli
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "amount</span>: USD 1,250,000.50" in page
     assert "fee</span>: USD 12,500.01" in page and "net</span>: USD 1,237,500.49" in page
+    assert "fee rate</span>: 1.00 %" in page
     assert "budget floor</span>: USD 250,000.00" in page
     assert "budget floor</span>: USD 250,000.50" in page
     assert "125000050" not in page and "25000050" not in page
