@@ -1,4 +1,5 @@
-"""What each role's dashboard shows: counts, computed in a few grouped queries."""
+"""What each role's dashboard shows: its next tasks (mptf.main.tasks) and counts, computed in
+a few grouped queries."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ def notes_by_status(user: User) -> dict[str, int]:
 
 
 def dashboard(user: User) -> dict:
-    data: dict = {"role": user.role}
+    from mptf.main.tasks import next_tasks
+
+    data: dict = {"role": user.role, "tasks": next_tasks(user)}
     if user.role in ("country_team", "secretariat", "chair", "fund_office", "reviewer"):
         data["notes"] = notes_by_status(user)
     if user.role in ("secretariat", "chair", "fund_office", "reviewer"):
