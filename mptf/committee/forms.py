@@ -180,6 +180,7 @@ class ConflictForm(FlaskForm):
         InputRequired(message="Give the reason for the conflict of interest."),
         Length(max=2000)])
     declare = SubmitField("Declare the conflict")
+    confirm = SubmitField("Declare the conflict")
 
     def __init__(self, memberships: list[Membership], notes: list[ConceptNote], *args,
                  **kwargs):

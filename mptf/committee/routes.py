@@ -392,11 +392,22 @@ def conflicts():
 @bp.route("/conflicts", methods=["POST"])
 @roles_required(*CONFLICT_ROLES)
 def declare_conflict():
+    """Posted without ``confirm``: what the declaration does for good, the member, the note
+    and the reason kept in the form; with ``confirm``: declares it."""
     form = _conflict_form()
     if form.validate_on_submit():
+        membership = db.get_or_404(Membership, int(form.membership.data))
+        note = db.get_or_404(ConceptNote, int(form.note.data))
+        if not form.confirm.data:
+            return render_template(
+                "confirm.html", heading=f"Declare a conflict of interest of "
+                f"{membership.organisation} on {note.reference}?", form=form,
+                fields=["membership", "note", "reason"],
+                consequences=services.declaration_consequences(membership, note),
+                confirm_label="Declare the conflict", back_label="Conflicts of interest",
+                back_url=url_for("committee.conflicts"),
+                action_url=url_for("committee.declare_conflict"))
         try:
-            membership = db.get_or_404(Membership, int(form.membership.data))
-            note = db.get_or_404(ConceptNote, int(form.note.data))
             services.declare_conflict(current_user, membership, note, form.reason.data)
             commit()
         except ServiceError as exc:

@@ -38,6 +38,7 @@ from mptf.models import (
 from mptf.models.base import utcnow
 from mptf.models.pipeline import note_countries
 from mptf.services.audit import record
+from mptf.services.confirmation import Consequences
 from mptf.services.errors import NotAllowed, ServiceError
 
 ENDING_SOON_DAYS = 90
@@ -888,6 +889,22 @@ def declare_conflict(actor: User, membership: Membership, note: ConceptNote,
         "membership": membership.id, "party": party_code(membership.organisation),
         "note": note.reference, "reason": reason, "on_behalf": on_behalf})
     return declaration
+
+
+def declaration_consequences(membership: Membership, note: ConceptNote) -> Consequences:
+    """What declaring ``membership``'s conflict on ``note`` does for good, for its
+    confirmation page."""
+    member, reference = membership.organisation, note.reference
+    final = [f"{member} does not count towards the quorum on {reference} when the committee "
+             "decides, and is recused from it in every review round opened from now on.",
+             "The declaration and its reason stay on the committee's record; it cannot be "
+             "withdrawn."]
+    exists = db.session.scalar(select(ConflictDeclaration.id).where(
+        ConflictDeclaration.membership_id == membership.id,
+        ConflictDeclaration.note_id == note.id))
+    refusal = None if exists is None else \
+        f"{member} has already declared a conflict on {reference}."
+    return Consequences(final=final, refusal=refusal)
 
 
 def declarations(user: User) -> list[ConflictDeclaration]:

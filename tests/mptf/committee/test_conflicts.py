@@ -155,7 +155,8 @@ def test_a_reviewer_declares_their_own_conflict_from_the_page(client, auth, comm
                       token_from="/committee/conflicts")
     assert other.status_code == 400  # not one of the reviewer's memberships
     assert db.session.scalars(db.select(ConflictDeclaration)).all() == []
-    done = auth.post("/committee/conflicts", {**data, "reason": "A former employee wrote it."},
+    done = auth.post("/committee/conflicts", {**data, "reason": "A former employee wrote it.",
+                                              "confirm": "yes"},
                      token_from="/committee/conflicts")
     assert done.status_code == 302
     declared = db.session.scalar(db.select(ConflictDeclaration))
@@ -173,7 +174,8 @@ def test_the_secretariat_declares_on_behalf_and_sees_detected_conflicts(
     page = client.get("/committee/conflicts").get_data(as_text=True)
     assert f"Kenya is the country of {note.reference}." in page
     done = auth.post("/committee/conflicts", {"membership": str(committee["ICMC"].id),
-                                              "note": str(note.id), "reason": "By phone."},
+                                              "note": str(note.id), "reason": "By phone.",
+                                              "confirm": "yes"},
                      token_from="/committee/conflicts")
     assert done.status_code == 302
     declared = db.session.scalar(db.select(ConflictDeclaration))

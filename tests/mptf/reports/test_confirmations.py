@@ -181,3 +181,28 @@ def test_declaring_a_conflict_is_confirmed_before_the_draft_is_deleted(
     assert done.status_code == 302
     assert assignment().status == "recused" and drafts() == 0
     assert client.get(path).status_code == 404  # recused: the note is no longer theirs
+
+
+def test_a_declaration_on_the_committees_page_is_confirmed_first(client, auth, committee,
+                                                                 teams, pipeline_notes):
+    from mptf.models import ConflictDeclaration
+
+    note = pipeline_notes[0]
+    auth.login("deu@reviewers.example")
+    data = {"membership": str(committee["DEU"].id), "note": str(note.id),
+            "reason": "Our embassy advised the ministry on it."}
+    asked = auth.post("/committee/conflicts", data, token_from="/committee/conflicts")
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert f"does not count towards the quorum on {note.reference}" in html
+    assert "it cannot be withdrawn" in html
+    assert "Our embassy advised the ministry on it.</textarea>" in html
+    assert f'<option selected value="{note.id}">' in html
+    assert db.session.scalars(db.select(ConflictDeclaration)).all() == []
+    done = auth.post("/committee/conflicts", {**data, "confirm": "yes"},
+                     token_from="/committee/conflicts")
+    assert done.status_code == 302
+    assert len(db.session.scalars(db.select(ConflictDeclaration)).all()) == 1
+    again = auth.post("/committee/conflicts", data, token_from="/committee/conflicts")
+    html = again.get_data(as_text=True)
+    assert "has already declared a conflict" in html and not CONFIRM_BUTTON.search(html)

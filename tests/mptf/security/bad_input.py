@@ -505,7 +505,7 @@ ENDPOINTS = [
              {"on": day(required=True)}),
     Endpoint("committee.declare_conflict", "reviewer", lambda i: "/committee/conflicts",
              lambda i: {"membership": str(i["membership"]), "note": str(i["unfunded"]),
-                        "reason": "My ministry advised on it."},
+                        "reason": "My ministry advised on it.", "confirm": "yes"},
              {"membership": choice(required=True), "note": choice(required=True),
               "reason": text(2000, required=True) | st.just("   ")}),
     # review rounds
