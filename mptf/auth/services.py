@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import DateTime, and_, case, func, literal, null, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from mptf.api.tokens import end_tokens
@@ -24,6 +25,8 @@ from mptf.services.errors import ServiceError
 LOCKED_MESSAGE = ("Too many failed sign-ins. This account is locked on this device for "
                   "{minutes} minutes; try again later or ask an administrator.")
 WRONG_MESSAGE = "The e-mail address or the password is wrong."
+BUSY_MESSAGE = ("Too many sign-ins at this moment; no password was checked. Try again in a few "
+                "seconds.")
 
 
 def _throttle_key(email: str, address: str | None) -> str:
@@ -65,8 +68,12 @@ def _count_attempt(key: str, now) -> int:
                                    (throttle.failures + 1 >= most, locks_now),
                                    else_=null())},
     ).returning(throttle.failures)
-    count = db.session.execute(statement).scalar_one()
-    db.session.commit()  # the count holds even though the attempt is then refused
+    try:
+        count = db.session.execute(statement).scalar_one()
+        db.session.commit()  # the count holds even though the attempt is then refused
+    except OperationalError as exc:  # the database's lock wait ran out (SQLite under load)
+        db.session.rollback()
+        raise ServiceError(BUSY_MESSAGE, status=503, code="busy") from exc
     return count
 
 

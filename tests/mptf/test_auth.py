@@ -426,3 +426,26 @@ def test_the_profile_refuses_a_weak_new_password_and_keeps_the_old_one(client, a
     db.session.expire_all()
     assert secretariat.check_password(factories.PASSWORD)
     assert secretariat.session_version == 0
+
+
+def test_a_database_too_busy_to_count_an_attempt_refuses_it_with_a_sentence(
+        client, served_app, auth, secretariat):
+    """The lock wait running out while counting an attempt is a refusal, not a 500."""
+    from sqlalchemy import event
+
+    with served_app.app_context():
+        engine = db.engine
+
+    def busy(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO LOGIN_THROTTLE"):
+            raise engine.dialect.loaded_dbapi.OperationalError("database is locked")
+
+    event.listen(engine, "before_cursor_execute", busy)
+    try:
+        response = auth.login("sec@example.org")
+    finally:
+        event.remove(engine, "before_cursor_execute", busy)
+    assert response.status_code == 503
+    assert "Try again in a few seconds" in response.get_data(as_text=True)
+    assert client.get("/home").status_code == 302
+    assert auth.login("sec@example.org").status_code == 302
