@@ -41,8 +41,9 @@ def test_no_serious_accessibility_violations(browser, live_server, people):
     found["/login"] = violations(page)
     for email, paths in (
             ("kenya@example.org", ["/home", "/pipeline/", "/pipeline/new",
-                                   f"/pipeline/{people['note']}"]),
-            ("sec@example.org", ["/pipeline/", f"/pipeline/{people['note']}/screen",
+                                   f"/pipeline/{people['note']}",
+                                   f"/pipeline/{people['note']}/withdraw"]),  # confirmation
+            ("sec@example.org", ["/home", "/pipeline/", f"/pipeline/{people['note']}/screen",
                                  "/review/", "/review/new", "/fund/cycles/", "/reports/",
                                  "/committee/", "/admin/audit"]),
             ("office@example.org", ["/fund/", "/fund/contributions", "/fund/contributions/new"])):
