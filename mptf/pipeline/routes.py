@@ -304,9 +304,9 @@ def delete_attachment(note_id: int, attachment_id: int):
 
 @bp.route("/<int:note_id>/withdraw", methods=["GET", "POST"])
 @roles_required("country_team")
+def withdraw(note_id: int):
     """GET, or a POST without ``confirm``: what withdrawing does, the reason in the form;
     a POST with ``confirm`` withdraws the note."""
-def withdraw(note_id: int):
     note = _note(note_id)
     form = WithdrawForm()
     status = 200

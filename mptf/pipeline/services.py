@@ -502,31 +502,6 @@ def withdraw(user: User, note: ConceptNote, reason: str = "") -> None:
     _move(user, note, "withdrawn", reason=(reason or "").strip())
 
 
-def expire_notes(today: date | None = None, actor: User | None = None) -> list[str]:
-    """Move every pipeline note past its validity to ``expired``; returns their references.
-    One query when nothing is due, as on every listing."""
-    today = today or utcnow().date()
-    due = list(db.session.scalars(select(ConceptNote).where(
-        ConceptNote.status == "pipeline", ConceptNote.expires_on <= today).with_for_update()))
-    for note in due:
-        _move(actor, note, "expired", expires_on=note.expires_on)
-    return [n.reference for n in due]
-
-
-# --- versions ---------------------------------------------------------------------------------
-
-def snapshot(note: ConceptNote) -> dict[str, Any]:
-    """The note as readable values, for frozen versions and field-by-field diffs."""
-    from mptf.formatting import usd
-
-    return {
-        "title": note.title,
-        "countries": sorted(c.name for c in note.countries) if note.is_regional
-        else [note.country.name if note.country else ""],
-        "regional": note.is_regional,
-        "thematic_area": str(note.thematic_area) if note.thematic_area else "",
-        "objectives": [str(o) for o in note.objectives],
-        "principles": [f"{p.principle.name}: {p.how}" for p in note.principles],
 def withdraw_consequences(note: ConceptNote, reason: str = "") -> Consequences:
     """What withdrawing the note does for good, for its confirmation page."""
     from mptf.models import ReviewRound, RoundNote
@@ -552,6 +527,31 @@ def withdraw_consequences(note: ConceptNote, reason: str = "") -> Consequences:
                         refusal=refusal(note.status, "withdrawn") or None)
 
 
+def expire_notes(today: date | None = None, actor: User | None = None) -> list[str]:
+    """Move every pipeline note past its validity to ``expired``; returns their references.
+    One query when nothing is due, as on every listing."""
+    today = today or utcnow().date()
+    due = list(db.session.scalars(select(ConceptNote).where(
+        ConceptNote.status == "pipeline", ConceptNote.expires_on <= today).with_for_update()))
+    for note in due:
+        _move(actor, note, "expired", expires_on=note.expires_on)
+    return [n.reference for n in due]
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+def snapshot(note: ConceptNote) -> dict[str, Any]:
+    """The note as readable values, for frozen versions and field-by-field diffs."""
+    from mptf.formatting import usd
+
+    return {
+        "title": note.title,
+        "countries": sorted(c.name for c in note.countries) if note.is_regional
+        else [note.country.name if note.country else ""],
+        "regional": note.is_regional,
+        "thematic_area": str(note.thematic_area) if note.thematic_area else "",
+        "objectives": [str(o) for o in note.objectives],
+        "principles": [f"{p.principle.name}: {p.how}" for p in note.principles],
         "punos": [f"{line.organisation.acronym}{' (lead)' if line.is_lead else ''}: direct "
                   f"{usd(line.direct_cents)} + indirect {usd(line.indirect_cents)}"
                   for line in note.puno_lines],
