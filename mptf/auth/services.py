@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
@@ -41,7 +41,7 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash(secrets.token_hex(16), method=method)
 
 
-def _count_attempt(key: str, now) -> int:
+def _count_attempt(key: str, now: datetime) -> int:
     """Count one sign-in attempt for ``key`` and return the attempts counted since the last
     success, in one atomic upsert committed at once: two attempts at the same instant never
     read the same count, and the first attempt for a key never collides with another's
@@ -57,8 +57,8 @@ def _count_attempt(key: str, now) -> int:
     first_lock = locks_now if most <= 1 else null()
     insert = (postgresql_insert if db.session.get_bind().dialect.name == "postgresql"
               else sqlite_insert)
-    statement = insert(LoginThrottle).values(
-        key=key, failures=1, last_failure_at=now, locked_until=now + lock if most <= 1 else None)
+    statement = insert(LoginThrottle).values(key=key, failures=1, last_failure_at=now,
+                                             locked_until=first_lock)
     statement = statement.on_conflict_do_update(
         index_elements=[throttle.key],
         set_={"failures": case((lapsed, 1), else_=throttle.failures + 1),
