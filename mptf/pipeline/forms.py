@@ -291,8 +291,8 @@ class AttachmentForm(FlaskForm):
 class WithdrawForm(FlaskForm):
     reason = TextAreaField("Why the note is withdrawn (optional)",
                            validators=[Optional(), Length(max=2000)])
-    confirm = SubmitField("Withdraw")
     withdraw = SubmitField("Withdraw the note")
+    confirm = SubmitField("Withdraw")
 
 
 class ScreeningForm(FlaskForm):

@@ -85,8 +85,8 @@ def rubric_records(form) -> list[dict[str, Any]]:
 class ConflictForm(FlaskForm):
     reason = TextAreaField("Reason for the conflict of interest",
                            validators=[DataRequired("Give the reason."), Length(max=2000)])
-    confirm = SubmitField("Declare and recuse")
     declare = SubmitField("Declare a conflict and recuse myself")
+    confirm = SubmitField("Declare and recuse")
 
 
 class ReminderForm(FlaskForm):
@@ -99,11 +99,11 @@ class ActionForm(FlaskForm):
 
     go = SubmitField("Confirm")
 
+
 class CloseForm(FlaskForm):
     """Closing a round: posted without ``confirm`` it shows what closing does."""
 
     confirm = SubmitField("Close the round")
-
 
 
 def scoring_form(round_: ReviewRound, review=None, **kwargs: Any) -> FlaskForm:
