@@ -29,7 +29,7 @@ from mptf.models import (
 )
 from mptf.navigation import NavItem, add
 from mptf.pagination import page_number
-from mptf.pipeline import listing, services
+from mptf.pipeline import importer, listing, services
 from mptf.pipeline.forms import (
     AttachmentForm,
     FundConfigForm,
@@ -38,7 +38,6 @@ from mptf.pipeline.forms import (
     note_form,
     screening_form,
 )
-from mptf.pipeline.importer import import_notes
 from mptf.pipeline.rules import STATUS_LABELS
 from mptf.services.audit import events_for, record
 from mptf.services.errors import NotFound, ServiceError
@@ -419,13 +418,21 @@ def import_page():
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             flash("The file is not UTF-8 text; save it as CSV UTF-8 and try again.", "error")
-            return render_template("pipeline/import.html", form=form, report=None), 400
+            return _import_page(form, status=400)
         try:
-            report = import_notes(current_user, text)
+            report = importer.import_notes(current_user, text)
         except ServiceError as exc:
             flash(exc.message, "error")
-            return render_template("pipeline/import.html", form=form, report=None), 400
+            return _import_page(form, status=400)
         commit()
         flash(f"{len(report.accepted)} note(s) imported, {len(report.rejected)} row(s) rejected.",
               "success" if not report.rejected else "warning")
-    return render_template("pipeline/import.html", form=form, report=report)
+    return _import_page(form, report)
+
+
+def _import_page(form: ImportForm, report=None, status: int = 200):
+    """The import page, stating the limits a file is refused beyond."""
+    return render_template(
+        "pipeline/import.html", form=form, report=report, max_rows=importer.MAX_ROWS,
+        max_field=importer.MAX_FIELD_CHARS, max_title=importer.MAX_TITLE_CHARS,
+        max_mb=(request.max_content_length or 0) // 1024 // 1024), status

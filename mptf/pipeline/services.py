@@ -145,8 +145,11 @@ class PunoInput:
 
 def next_reference(year: int) -> str:
     prefix = f"{fund_config().reference_prefix}-{year}-"
-    last = db.session.scalar(select(func.max(ConceptNote.reference)).where(
-        ConceptNote.reference.like(prefix + "%")))
+    # The longest, then the greatest: past 9999 a year, "MIG-2026-9999" sorts after
+    # "MIG-2026-10000" as text, and the text maximum would give a taken number for ever.
+    last = db.session.scalar(select(ConceptNote.reference).where(
+        ConceptNote.reference.like(prefix + "%")).order_by(
+        func.length(ConceptNote.reference).desc(), ConceptNote.reference.desc()).limit(1))
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{number:04d}"
 
@@ -322,8 +325,11 @@ def _apply_punos(note: ConceptNote, punos: list[PunoInput]) -> None:
 
 # --- validation ------------------------------------------------------------------------------
 
-def problems(note: ConceptNote, today: date | None = None) -> dict[str, list[str]]:
-    """Every reason the note cannot be submitted, by form field; empty when it can."""
+def problems(note: ConceptNote, today: date | None = None,
+             networks: dict[int, set[int]] | None = None) -> dict[str, list[str]]:
+    """Every reason the note cannot be submitted, by form field; empty when it can.
+    ``networks`` (from ``country_networks()``) spares a caller checking many notes, the
+    importer, two queries a note."""
     config = fund_config()
     today = today or utcnow().date()
     found: dict[str, list[str]] = {}
@@ -363,7 +369,7 @@ def problems(note: ConceptNote, today: date | None = None) -> dict[str, list[str
                          "Migration.")
         if line.direct_cents <= 0:
             add("punos", f"Give {line.organisation.acronym} a direct-cost budget above zero.")
-    absent = _absent_from_country_network(note)
+    absent = _absent_from_country_network(note, networks)
     if absent:
         add("punos", f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not in the "
                      "country's UN Network on Migration.")
@@ -400,16 +406,35 @@ def problems(note: ConceptNote, today: date | None = None) -> dict[str, list[str
     return found
 
 
-def _absent_from_country_network(note: ConceptNote) -> list[str]:
+def country_networks() -> dict[int, set[int]]:
+    """The organisations present in each country's UN Network, by country id, for the countries
+    that have one (a network may have no member yet)."""
+    networks: dict[int, set[int]] = {}
+    for country_id, organisation_id in db.session.execute(
+            select(CountryNetwork.country_id, CountryNetworkMember.organisation_id)
+            .outerjoin(CountryNetworkMember,
+                       CountryNetworkMember.network_id == CountryNetwork.id)):
+        present = networks.setdefault(country_id, set())
+        if organisation_id is not None:
+            present.add(organisation_id)
+    return networks
+
+
+def _absent_from_country_network(note: ConceptNote,
+                                 networks: dict[int, set[int]] | None = None) -> list[str]:
     """PUNOs not present in the country network, where the note's country has one."""
     if note.is_regional:
         return []
-    network_id = db.session.scalar(select(CountryNetwork.id).where(
-        CountryNetwork.country_id == note.country_id))
-    if network_id is None:
+    if networks is not None:
+        present = networks.get(note.country_id)
+    else:
+        network_id = db.session.scalar(select(CountryNetwork.id).where(
+            CountryNetwork.country_id == note.country_id))
+        present = None if network_id is None else set(db.session.scalars(
+            select(CountryNetworkMember.organisation_id).where(
+                CountryNetworkMember.network_id == network_id)))
+    if present is None:
         return []
-    present = set(db.session.scalars(select(CountryNetworkMember.organisation_id).where(
-        CountryNetworkMember.network_id == network_id)))
     return [line.organisation.acronym for line in note.puno_lines
             if line.organisation_id not in present]
 

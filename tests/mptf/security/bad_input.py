@@ -423,6 +423,7 @@ DECISION_FIELDS = {"meeting_date": day(required=True), "place": text(200),
                    "escalation_step": choice(extra=("pope",)), "text": text(20_000),
                    "other_decisions": text(20_000)}
 
+IMPORT_COLUMNS = b"country,title,thematic_area,objectives,punos\n"
 FILES = st.sampled_from([
     MISSING, (b"", "empty.pdf"), (b"MZ\x90\x00" + b"\x00" * 64, "setup.pdf"),
     (b"<html><script>alert(1)</script></html>", "report.pdf"), (PDF, "page.html"),
@@ -461,7 +462,12 @@ ENDPOINTS = [
                  MISSING, (b"\xff\xfe\x00bad", "notes.csv"), (b"\x00\x01\x02", "notes.csv"),
                  (b"reference;title\n' OR 1=1 --;x\n", "notes.csv"),
                  (b"title,country,thematic_area\n" + b"x" * 5000 + b",ZZZ,99\n", "notes.csv"),
-                 (b"title,country\n\"unterminated,KEN\n", "notes.csv")])},
+                 (b"title,country\n\"unterminated,KEN\n", "notes.csv"),
+                 # past the import's stated limits: refused whole, with the limit named
+                 (IMPORT_COLUMNS + b"KEN," + b"x" * 140_000 + b",4,5,IOM\n", "notes.csv"),
+                 (IMPORT_COLUMNS + b"KEN," + b"x" * 20_001 + b",4,5,IOM\n", "notes.csv"),
+                 (IMPORT_COLUMNS + b"KEN,t,4,5,IOM\n" * 5_001, "notes.csv"),
+                 (IMPORT_COLUMNS + b"KEN,a\x00b,4,5,IOM\n", "notes.csv")])},
              multipart=True),
     # the committee
     Endpoint("committee.add_membership", "sec", lambda i: "/committee/memberships/new",

@@ -5,6 +5,8 @@ The endpoints are the url_map's: a new form without a description here fails the
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from mptf.extensions import db
@@ -85,6 +87,28 @@ def test_a_nul_character_in_a_filter_is_dropped_with_a_sentence(form_ids, client
     assert response.status_code == 200
     if not path.endswith(".csv") and "export" not in path:
         assert "Must not contain NUL characters." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body, sentence", [
+    (b"x" * 140_000, "a field holds at most 20,000 characters"),
+    (b"x" * 20_001, "line 2, column title, holds 20,001 characters"),
+    (b"t,4,5,IOM\nKEN,t" * 5_001, "more than 5,000 rows"),
+    (b"a\x00b", "NUL character (line 2)"),
+])
+def test_an_import_past_its_limits_is_refused_whole_with_the_limit(form_ids, client, body,
+                                                                   sentence):
+    """A field past the csv module's 131,072 characters was a 500; a longer field or a NUL
+    was stored, and a file of more rows imported 5,000 of them past the worker's timeout."""
+    session = Session(client)
+    session.as_("sec")
+    before = table_digests()
+    data = bad_input.IMPORT_COLUMNS + b"KEN," + body + b",4,5,IOM\n"
+    response = client.post("/pipeline/import", data={
+        "csrf_token": session.token, "file": (io.BytesIO(data), "notes.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert sentence in response.get_data(as_text=True)
+    assert table_digests() == before
 
 
 def test_a_rubric_scale_is_bounded(form_ids, client):
