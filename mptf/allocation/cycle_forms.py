@@ -10,9 +10,11 @@ from wtforms import (
     BooleanField,
     DateField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -147,3 +149,23 @@ def what_if_form(cycle, args) -> WhatIfForm:
         data=_policy_data(cycle.policy, cycle.envelope_cents))
     form.areas, form.regions = areas, list(enumerate(REGIONS))
     return form
+
+
+class ExclusionForm(FlaskForm):
+    note_id = SelectField("Concept note", coerce=whole_number, validate_choice=True)
+    reason = TextAreaField("Why the note is taken out of this cycle",
+                           validators=[DataRequired("Say why."), Length(max=2000)])
+    exclude = SubmitField("Exclude from the cycle")
+
+
+def exclusion_form(candidates, **kwargs: Any) -> ExclusionForm:
+    """The secretariat's form to take one of ``candidates`` (concept notes) out of a cycle."""
+    form = ExclusionForm(**kwargs)
+    form.note_id.choices = choices((n.id, f"{n.reference} {n.title}") for n in candidates)
+    return form
+
+
+class IncludeForm(FlaskForm):
+    """Undoing an exclusion: CSRF only."""
+
+    include = SubmitField("Count it again")

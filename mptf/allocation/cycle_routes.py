@@ -10,15 +10,16 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_login import current_user
 
 from mptf.allocation import cycles
-from mptf.allocation.cycle_forms import cycle_form, what_if_form
+from mptf.allocation.cycle_forms import IncludeForm, cycle_form, exclusion_form, what_if_form
 from mptf.allocation.routes import bp
 from mptf.extensions import db
+from mptf.forms_util import digits
 from mptf.models import AllocationRun, FundingCycle, ThematicArea
 from mptf.navigation import NavItem, add
 from mptf.services.errors import NotFound, ServiceError
 from mptf.services.policy import roles_required
 from mptf.services.unit_of_work import commit
-from scoring import AllocationPolicy
+from scoring import AllocationPolicy, explain, money_left
 from scoring.summaries import allocation_totals
 
 CYCLE_ROLES = ("secretariat", "chair", "fund_office")
@@ -121,12 +122,69 @@ def cycle(cycle_id: int):
     found = _cycle(cycle_id)
     run = cycles.latest_run(found)
     lines = _run_table(run) if run is not None and run.lines else None
+    if lines is not None:
+        lines["reason"] = cycles.line_reasons(run, lines)
+    stale = cycles.stale_reasons(run) if run is not None else []
     return render_template(
         "allocation/cycle.html", cycle=found, run=run, lines=lines,
         totals=_totals(lines, run) if lines is not None else None,
+        left=money_left(lines, cycles.run_funds(run)) if lines is not None else None,
+        stale=cycles.stale_sentence(stale) if stale else None,
         labels=cycles.STATUS_LABELS, decision=decision_for_cycle(found),
         funds=cycles.funds_for(found) if found.status == "draft" else None,
         area_names={a.id: str(a) for a in db.session.scalars(db.select(ThematicArea))})
+
+
+@bp.route("/cycles/<int:cycle_id>/exclusions", methods=["GET", "POST"])
+@roles_required("secretariat")
+def exclusions(cycle_id: int):
+    """The notes the secretariat takes out of the cycle's runs, each with its reason."""
+    found = _cycle(cycle_id)
+    form = exclusion_form(cycles.exclusion_candidates(found) if found.status == "draft" else [])
+    if request.method == "GET" and digits(request.args.get("note_id", "")):
+        form.note_id.data = int(request.args["note_id"])
+    status = 200
+    if found.status == "draft" and form.validate_on_submit():
+        try:
+            exclusion = cycles.exclude_note(current_user, found, form.note_id.data,
+                                            form.reason.data)
+            commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            _errors(form, exc)
+            status = exc.status
+        else:
+            flash(f"{exclusion.note.reference} is excluded from {found.name}. Run the "
+                  "allocation again to apply it.", "success")
+            return redirect(url_for("allocation.exclusions", cycle_id=found.id))
+    elif request.method == "POST":
+        if found.status != "draft":
+            flash("The cycle is approved; its notes can no longer be excluded.", "error")
+            status = 409
+        else:
+            status = 400
+    return render_template("allocation/exclusions.html", cycle=found, form=form,
+                           action=IncludeForm()), status
+
+
+@bp.route("/cycles/<int:cycle_id>/exclusions/<int:note_id>/include", methods=["POST"])
+@roles_required("secretariat")
+def include_note(cycle_id: int, note_id: int):
+    found = _cycle(cycle_id)
+    if not IncludeForm().validate_on_submit():
+        abort(400)
+    try:
+        note = cycles.include_note(current_user, found, note_id)
+        commit()
+    except NotFound:
+        abort(404)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(f"{note.reference} counts again in {found.name}. Run the allocation again to "
+              "apply it.", "success")
+    return redirect(url_for("allocation.exclusions", cycle_id=cycle_id))
 
 
 @bp.route("/cycles/<int:cycle_id>/run", methods=["POST"])
@@ -179,6 +237,7 @@ def _compare(run: AllocationRun | None, result) -> pd.DataFrame:
 
     table = result.table[["note_id", "status", "amount"]].rename(
         columns={"status": "what_if_status", "amount": "what_if_amount"})
+    table["what_if_reason"] = explain(result.table, result.funds, result.policy).to_numpy()
     if run is not None:
         saved = pd.DataFrame([(line.note_id, line.status, line.amount_cents)
                               for line in run.lines],

@@ -4,6 +4,8 @@ per-PUNO transfer lines under row locks so that money is never allocated twice."
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +21,7 @@ from mptf.models import (
     AllocationRunLine,
     ConceptNote,
     Country,
+    CycleExclusion,
     FundConfig,
     FundingCycle,
     ReviewRound,
@@ -30,7 +33,7 @@ from mptf.models.base import utcnow
 from mptf.services.audit import record
 from mptf.services.errors import Conflict, NotAllowed, NotFound, ServiceError
 from scoring import Allocation as AllocationResult
-from scoring import AllocationPolicy, Funds, allocate
+from scoring import AllocationPolicy, Funds, allocate, explain
 
 STATUS_LABELS = {
     "funded": "Funded",
@@ -42,6 +45,7 @@ STATUS_LABELS = {
     "region_cap": "Region cap reached",
     "insufficient_funds": "Insufficient funds",
     "expired": "Expired before the decision",
+    "excluded": "Excluded by the secretariat",
 }
 
 
@@ -199,27 +203,94 @@ def funds_for(cycle: FundingCycle, envelope_cents: int | None = None) -> Funds:
     return Funds(min(unearmarked, left), {a: c for a, c in taken.items() if c})
 
 
+# --- what a run is computed from, and whether a saved run still matches it -------------------
+
+STALE_PARTS = {
+    "money": "the money the cycle may spend changed (a contribution was recorded or corrected, "
+             "or another cycle was approved)",
+    "policy": "the cycle's policy changed",
+    "notes": "the notes' scores, budgets or place in the pipeline changed (a round closed, a "
+             "note left the pipeline or expires before the decision date, a budget was "
+             "revised, or the cycle's rounds changed)",
+    "exclusions": "the notes excluded from the cycle changed",
+}
+NO_DIGEST = "the run was saved before runs kept a record of what they were computed from"
+
+
+def _sha256(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """Everything a run of the cycle is computed from, as of now."""
+
+    notes: pd.DataFrame  # scoring.allocate's input: the candidates less the excluded notes
+    excluded: pd.DataFrame  # the candidates the secretariat excluded (same columns)
+    expired: list[int]  # scored pipeline notes that expire before the decision date
+    funds: Funds
+    policy: AllocationPolicy
+
+    def digest(self) -> dict[str, str]:
+        """One SHA-256 per part of :data:`STALE_PARTS`."""
+        return {
+            "money": _sha256([self.funds.unearmarked, sorted(self.funds.earmarked.items())]),
+            "policy": _sha256(self.policy.to_dict()),
+            "notes": _sha256([pd.concat([self.notes, self.excluded]).sort_values("note_id")
+                              .to_dict("records"), self.expired]),
+            "exclusions": _sha256(sorted(int(n) for n in self.excluded["note_id"])),
+        }
+
+
+def run_inputs(cycle: FundingCycle, envelope_cents: int | None = None) -> RunInputs:
+    frame, expired = notes_frame(cycle)
+    excluded = frame["note_id"].isin([e.note_id for e in cycle.exclusions])
+    return RunInputs(notes=frame[~excluded].reset_index(drop=True),
+                     excluded=frame[excluded].reset_index(drop=True), expired=expired,
+                     funds=funds_for(cycle, envelope_cents), policy=_policy(cycle.policy))
+
+
+def stale_reasons(run: AllocationRun) -> list[str]:
+    """Why a draft cycle's saved run no longer matches what it would be computed from now
+    (clauses of :data:`STALE_PARTS`); empty when it matches, and for an approved cycle, whose
+    run is history."""
+    if run.cycle.status != "draft":
+        return []
+    if run.inputs_digest is None:
+        return [NO_DIGEST]
+    now = run_inputs(run.cycle).digest()
+    return [text for part, text in STALE_PARTS.items() if run.inputs_digest.get(part) != now[part]]
+
+
+def stale_sentence(reasons: list[str]) -> str:
+    return (f"The saved run is out of date: since it was saved, {'; '.join(reasons)}. "
+            "Run the allocation again.")
+
+
 def compute(cycle: FundingCycle, *, policy: dict[str, Any] | None = None,
             envelope_cents: int | None = None, method: str = "greedy") -> AllocationResult:
-    """Run the allocator on the cycle's notes and funds (nothing saved)."""
-    frame, _expired = notes_frame(cycle)
-    return allocate(frame, funds_for(cycle, envelope_cents),
-                    _policy(policy if policy is not None else cycle.policy), method=method)
+    """Run the allocator on the cycle's notes (less those excluded) and funds; nothing saved."""
+    inputs = run_inputs(cycle, envelope_cents)
+    return allocate(inputs.notes, inputs.funds,
+                    _policy(policy) if policy is not None else inputs.policy, method=method)
 
 
 def save_run(actor: User, cycle: FundingCycle, method: str = "greedy") -> AllocationRun:
-    """Run with the cycle's own policy and envelope and store the result line by line."""
+    """Run with the cycle's own policy and envelope and store the result line by line, with
+    the excluded and the expired notes after the allocated ones, and the digest of the
+    inputs (so that the run shows as stale once they change)."""
     _require(actor, "secretariat")
     if cycle.status != "draft":
         raise ServiceError("An approved cycle is not run again.", status=409, code="state")
-    frame, expired = notes_frame(cycle)
-    funds = funds_for(cycle)
-    result = allocate(frame, funds, _policy(cycle.policy), method=method)
+    inputs = run_inputs(cycle)
+    funds = inputs.funds
+    result = allocate(inputs.notes, funds, inputs.policy, method=method)
     run = AllocationRun(cycle=cycle, method=method, policy=cycle.policy,
                         funds={"unearmarked": funds.unearmarked,
                                "earmarked": {str(a): c for a, c in funds.earmarked.items()}},
                         envelope_cents=funds.total, allocated_cents=result.summary.allocated,
-                        created_by_id=actor.id)
+                        inputs_digest=inputs.digest(), created_by_id=actor.id)
     db.session.add(run)
     for row in result.table.itertuples(index=False):
         run.lines.append(AllocationRunLine(
@@ -227,9 +298,19 @@ def save_run(actor: User, cycle: FundingCycle, method: str = "greedy") -> Alloca
             score=float(row.score), requested_cents=int(row.requested),
             amount_cents=int(row.amount), from_earmarked_cents=int(row.from_earmarked),
             from_unearmarked_cents=int(row.from_unearmarked)))
+    position = len(result.table)
+    for row in inputs.excluded.itertuples(index=False):
+        position += 1
+        run.lines.append(AllocationRunLine(
+            note_id=int(row.note_id), order=position, status="excluded",
+            score=None if pd.isna(row.score) else float(row.score),
+            requested_cents=int(row.requested), amount_cents=0, from_earmarked_cents=0,
+            from_unearmarked_cents=0))
+    expired = inputs.expired
     requested = dict(db.session.execute(select(ConceptNote.id, ConceptNote.total_cents).where(
         ConceptNote.id.in_(expired))).all())
-    for position, note_id in enumerate(expired, start=len(result.table) + 1):
+    for note_id in expired:
+        position += 1
         run.lines.append(AllocationRunLine(
             note_id=note_id, order=position, status="expired", score=None,
             requested_cents=requested[note_id], amount_cents=0, from_earmarked_cents=0,
@@ -237,8 +318,96 @@ def save_run(actor: User, cycle: FundingCycle, method: str = "greedy") -> Alloca
     db.session.flush()
     record(actor, "cycle_run", cycle, after={"run": run.id, "method": method,
                                              "envelope": funds.total,
-                                             "allocated": result.summary.allocated})
+                                             "allocated": result.summary.allocated,
+                                             "excluded": len(inputs.excluded)})
     return run
+
+
+def run_funds(run: AllocationRun) -> Funds:
+    """The funds a saved run spent from."""
+    return Funds(int(run.funds["unearmarked"]),
+                 {int(a): int(c) for a, c in (run.funds.get("earmarked") or {}).items()})
+
+
+def line_reasons(run: AllocationRun, lines: pd.DataFrame) -> list[str]:
+    """The sentence beside each line of ``lines`` (the run's lines as
+    ``mptf.reports.documents._run_lines`` builds them): scoring.explain's, and the
+    secretariat's reason for an excluded note."""
+    said = explain(lines, run_funds(run), _policy(run.policy)).tolist()
+    reasons = exclusion_reasons(run.cycle)
+    return [f"Excluded by the secretariat: {reasons[note_id]}"
+            if status == "excluded" and note_id in reasons else text
+            for note_id, status, text in zip(lines["note_id"], lines["status"], said,
+                                             strict=True)]
+
+
+# --- notes excluded by the secretariat ---------------------------------------------------------
+
+def exclusion_reasons(cycle: FundingCycle) -> dict[int, str]:
+    return {e.note_id: e.reason for e in cycle.exclusions}
+
+
+def exclusion_candidates(cycle: FundingCycle) -> list[ConceptNote]:
+    """The notes the cycle's runs consider now and that are not excluded yet."""
+    frame, _expired = notes_frame(cycle)
+    taken = set(exclusion_reasons(cycle))
+    ids = [int(n) for n in frame["note_id"] if int(n) not in taken]
+    return list(db.session.scalars(select(ConceptNote).where(ConceptNote.id.in_(ids))
+                                   .order_by(ConceptNote.reference)))
+
+
+REASON_MAX = 2000
+
+
+def exclude_note(actor: User, cycle: FundingCycle, note_id: int | None,
+                 reason: str) -> CycleExclusion:
+    """Take a note out of the draft cycle's runs, saying why; the next run lists it as
+    excluded, and the decision shows the reason."""
+    _require(actor, "secretariat")
+    if cycle.status != "draft":
+        raise ServiceError("The cycle is approved; its notes can no longer be excluded.",
+                           status=409, code="state")
+    reason = (reason or "").strip()
+    problems: dict[str, list[str]] = {}
+    if not reason:
+        problems["reason"] = ["Say why the note is taken out of the cycle."]
+    elif len(reason) > REASON_MAX:
+        problems["reason"] = [f"At most {REASON_MAX:,} characters."]
+    note = db.session.get(ConceptNote, note_id) if note_id else None
+    if note is None:
+        problems["note_id"] = ["Choose a note."]
+    elif note.id in exclusion_reasons(cycle):
+        problems["note_id"] = [f"{note.reference} is excluded from this cycle already."]
+    elif note.id not in {n.id for n in exclusion_candidates(cycle)}:
+        problems["note_id"] = [f"{note.reference} is not among the notes this cycle's runs "
+                               "consider (scored pipeline notes that do not expire before "
+                               "the decision date)."]
+    if problems:
+        raise ServiceError("The note cannot be excluded: correct the fields marked.",
+                           fields=problems)
+    exclusion = CycleExclusion(cycle=cycle, note=note, reason=reason, excluded_by_id=actor.id)
+    db.session.add(exclusion)
+    db.session.flush()
+    record(actor, "note_excluded", cycle, after={"note": note.reference, "reason": reason})
+    return exclusion
+
+
+def include_note(actor: User, cycle: FundingCycle, note_id: int) -> ConceptNote:
+    """Undo an exclusion: the note counts again from the next run."""
+    _require(actor, "secretariat")
+    exclusion = db.session.scalar(select(CycleExclusion).where(
+        CycleExclusion.cycle_id == cycle.id, CycleExclusion.note_id == note_id))
+    if exclusion is None:
+        raise NotFound("That note is not excluded from this cycle.")
+    if cycle.status != "draft":
+        raise ServiceError("The cycle is approved; its exclusions can no longer change.",
+                           status=409, code="state")
+    note = exclusion.note
+    cycle.exclusions.remove(exclusion)
+    db.session.flush()
+    record(actor, "note_included", cycle, before={"note": note.reference,
+                                                  "reason": exclusion.reason})
+    return note
 
 
 def latest_run(cycle: FundingCycle) -> AllocationRun | None:

@@ -29,7 +29,8 @@ from mptf.models.reference import Organisation, ThematicArea
 
 CYCLE_STATUSES = ("draft", "approved")
 ALLOCATION_STATUSES = ("funded", "below_min_score", "no_quorum", "marker", "country_limit",
-                       "thematic_cap", "region_cap", "insufficient_funds", "expired")
+                       "thematic_cap", "region_cap", "insufficient_funds", "expired",
+                       "excluded")
 
 
 class Contribution(db.Model):
@@ -103,6 +104,32 @@ class FundingCycle(db.Model):
         back_populates="cycle", cascade="all, delete-orphan", order_by="AllocationRun.id")
     allocations: Mapped[list[Allocation]] = relationship(
         back_populates="cycle", order_by="Allocation.rank")
+    exclusions: Mapped[list[CycleExclusion]] = relationship(
+        back_populates="cycle", cascade="all, delete-orphan", order_by="CycleExclusion.id")
+
+
+class CycleExclusion(db.Model):
+    """A note the secretariat takes out of a draft cycle's runs, and why (for instance: the
+    committee cannot reach its quorum on it without the members recused from it). The run
+    lists it as 'excluded'; the decision shows the reason."""
+
+    __tablename__ = "cycle_exclusions"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "note_id"),
+        db.CheckConstraint("reason != ''", name="reason_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(
+        ForeignKey("funding_cycles.id", ondelete="CASCADE"), index=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("concept_notes.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    excluded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    cycle: Mapped[FundingCycle] = relationship(back_populates="exclusions")
+    note: Mapped[ConceptNote] = relationship()
+    excluded_by: Mapped[User | None] = relationship()
 
 
 class AllocationRun(db.Model):
@@ -124,6 +151,10 @@ class AllocationRun(db.Model):
     allocated_cents: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What the run was computed from, one SHA-256 per part (money, policy, notes, exclusions;
+    # mptf.allocation.cycles.RunInputs): a part that differs now makes the run stale. None for
+    # runs saved before runs kept it.
+    inputs_digest: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     cycle: Mapped[FundingCycle] = relationship(back_populates="runs")
     lines: Mapped[list[AllocationRunLine]] = relationship(

@@ -160,6 +160,53 @@ def items_without_quorum(decision: Decision) -> dict[str, list[str]]:
             if not verdicts[note.id][0]}
 
 
+EXCLUDE_REMEDY = ("exclude those notes from the cycle's run with a reason ('Exclude notes' on "
+                  "the cycle's page), run the allocation again and save the draft")
+
+
+def no_quorum_on_notes(decision: Decision, lacking: dict[str, list[str]]) -> str:
+    """The sentence for funded notes without their quorum, with the remedies that exist: more
+    members present (while some seated member is recorded absent), or excluding the notes."""
+    absent = any(not a.present for a in decision.attendance)
+    remedy = (f"Record who else was present, or {EXCLUDE_REMEDY}." if absent else
+              f"Every member seated on the meeting date is recorded present, so "
+              f"{EXCLUDE_REMEDY}.")
+    return ("Without the members recused from them, the meeting had no quorum on "
+            + "; ".join(f"{reference} ({' '.join(why)})" for reference, why in lacking.items())
+            + ". " + remedy)
+
+
+def issue_blockers(decision: Decision) -> list[str]:
+    """Why the chair cannot issue the draft now, a sentence each; empty when it can be
+    issued. The draft page shows them with the Issue button disabled, and ``issue`` refuses
+    with them: an incomplete draft, a draft based on a run that is not the cycle's latest, a
+    run whose money, policy, scores or exclusions changed since, no quorum at the meeting, or
+    a funded note without its quorum once its recused members are left out."""
+    from mptf.allocation.cycles import latest_run, stale_reasons, stale_sentence
+
+    problems = []
+    if decision.meeting_date is None:
+        problems.append("the meeting date")
+    if decision.outcome_mode is None:
+        problems.append("the outcome (consensus or not)")
+    if problems:
+        return [f"Complete the draft first: {', '.join(problems)}."]
+    blockers = []
+    latest = latest_run(decision.cycle)
+    if latest is not None and decision.run_id != latest.id:
+        blockers.append(f"The draft is based on run {decision.run_id}, but the cycle's latest "
+                        f"run is {latest.id}: save the draft again.")
+    elif decision.run is not None and (stale := stale_reasons(decision.run)):
+        blockers.append(f"{stale_sentence(stale)} Then save the draft again.")
+    met, reasons = quorum(decision)
+    if not met:
+        blockers.append("The meeting had no quorum: " + " ".join(reasons) +
+                        " A decision needs a quorum.")
+    elif lacking := items_without_quorum(decision):
+        blockers.append(no_quorum_on_notes(decision, lacking))
+    return blockers
+
+
 def issue(actor: User, decision: Decision) -> Decision:
     """Approve the cycle and seal the decision's PDF, in the caller's one transaction."""
     from mptf.allocation.cycles import approve
@@ -171,23 +218,9 @@ def issue(actor: User, decision: Decision) -> Decision:
                                  .with_for_update().execution_options(populate_existing=True))
     if decision.status == "issued":
         raise Conflict(f"{decision.reference} is issued already; it cannot be issued again.")
-    problems = []
-    if decision.meeting_date is None:
-        problems.append("the meeting date")
-    if decision.outcome_mode is None:
-        problems.append("the outcome (consensus or not)")
-    if problems:
-        raise ServiceError(f"Complete the draft first: {', '.join(problems)}.")
-    met, reasons = quorum(decision)
-    if not met:
-        raise ServiceError("The meeting had no quorum: " + " ".join(reasons) +
-                           " A decision needs a quorum.")
-    lacking = items_without_quorum(decision)
-    if lacking:
-        raise ServiceError(
-            "Without the members recused from them, the meeting had no quorum on "
-            + "; ".join(f"{reference} ({' '.join(why)})" for reference, why in lacking.items())
-            + ". Record who else was present, or run the cycle again without those notes.")
+    blockers = issue_blockers(decision)
+    if blockers:
+        raise ServiceError(" ".join(blockers))
     conditions = {int(k): v for k, v in (decision.conditions or {}).items()}
     approve(actor, decision.cycle, decision.run, conditions=conditions)
     issued_at = utcnow().replace(microsecond=0)
@@ -231,25 +264,11 @@ def issue_consequences(decision: Decision) -> Consequences:
     if absent:
         missing.append(f"{plural(len(absent), 'seated member is', 'seated members are')} "
                        "recorded absent.")
-    problems = []
-    if decision.meeting_date is None:
-        problems.append("the meeting date")
-    if decision.outcome_mode is None:
-        problems.append("the outcome (consensus or not)")
     refusal = None
     if decision.status == "issued":
         refusal = f"{decision.reference} is issued already."
-    elif problems:
-        refusal = f"Complete the draft first: {', '.join(problems)}."
-    else:
-        met, reasons = quorum(decision)
-        lacking = items_without_quorum(decision) if met else {}
-        if not met:
-            refusal = "The meeting had no quorum: " + " ".join(reasons)
-        elif lacking:
-            refusal = ("Without the members recused from them, the meeting had no quorum on "
-                       + "; ".join(f"{reference} ({' '.join(why)})"
-                                   for reference, why in lacking.items()) + ".")
+    elif blockers := issue_blockers(decision):
+        refusal = " ".join(blockers)
     return Consequences(final=final, missing=missing, refusal=refusal)
 
 

@@ -65,7 +65,7 @@ def _run_lines(run: AllocationRun) -> pd.DataFrame:
 
 def decision_tables(decision: Decision) -> dict[str, pd.DataFrame]:
     """Every table of the cycle decision, in cents, from the run the decision approves."""
-    from mptf.allocation.cycles import STATUS_LABELS
+    from mptf.allocation.cycles import STATUS_LABELS, line_reasons
 
     run = decision.run
     lines = _run_lines(run)
@@ -107,11 +107,13 @@ def decision_tables(decision: Decision) -> dict[str, pd.DataFrame]:
     by_region = allocation_totals(frame, "region", envelope=run.envelope_cents,
                                   caps=policy.region_cap)
     deferred = lines[lines["status"] != "funded"]
+    said = dict(zip(lines["note_id"], line_reasons(run, lines), strict=True))
     deferred_table = pd.DataFrame({
         "Reference": deferred["reference"], "Country": deferred["country"],
         "Title": deferred["title"], "Requested": deferred["requested"],
         "Score": deferred["score"].round(1),
-        "Reason": [STATUS_LABELS.get(s, s) for s in deferred["status"]],
+        "Reason": [reason_text(STATUS_LABELS.get(s, s), said[n])
+                   for n, s in zip(deferred["note_id"], deferred["status"], strict=True)],
         "In the pipeline until": [d.isoformat() if d else "" for d in deferred["expires_on"]],
     }).reset_index(drop=True)
     return {
@@ -122,6 +124,16 @@ def decision_tables(decision: Decision) -> dict[str, pd.DataFrame]:
         "by_region": _totals_table(by_region, "Region"),
         "deferred": deferred_table,
     }
+
+
+def reason_text(label: str, sentence: str) -> str:
+    """'Insufficient funds: Not enough unearmarked money left …', or the label alone; an
+    excluded note's sentence ('Excluded by the secretariat: …') stands alone. Without the
+    final full stop, as the PDF may add '; in the pipeline until …'."""
+    if not sentence:
+        return label
+    sentence = sentence.removesuffix(".")
+    return sentence if sentence.startswith(label + ":") else f"{label}: {sentence}"
 
 
 def without_na(frame: pd.DataFrame) -> pd.DataFrame:

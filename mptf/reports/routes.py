@@ -131,6 +131,10 @@ def decision(cycle_id: int):
         quorum, lacking = decisions.quorum(existing), decisions.items_without_quorum(existing)
     return render_template("reports/decision.html", cycle=cycle, run=run, form=form,
                            decision=existing, quorum=quorum, lacking=lacking,
+                           blockers=decisions.issue_blockers(existing) if existing else [],
+                           note_ids={n.reference: n.id for n in db.session.scalars(
+                               db.select(ConceptNote).where(
+                                   ConceptNote.reference.in_(list(lacking))))},
                            issue_form=IssueForm()), status
 
 

@@ -181,6 +181,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "allocation.new_cycle": SEC_ONLY,
     "allocation.edit_cycle": SEC_ONLY,                # the draft cycle
     "allocation.run_cycle": SEC_POST,
+    "allocation.exclusions": SEC_ONLY,                # the draft cycle
+    "allocation.include_note": SEC_POST,
     "allocation.what_if": MONEY,
     "allocation.run_export": MONEY,
     # decisions and documents (the issued decision unless said)
@@ -272,6 +274,7 @@ class World:
             return ids["open_round"]
         if argument == "cycle_id":
             if endpoint in ("allocation.edit_cycle", "allocation.run_cycle",
+                            "allocation.exclusions", "allocation.include_note",
                             "allocation.what_if", "reports.decision",
                             "reports.decision_preview"):
                 return ids["draft_cycle"]

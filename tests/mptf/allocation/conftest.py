@@ -9,6 +9,15 @@ import pytest
 from mptf.allocation import services
 from mptf.extensions import db
 from tests import factories
+from tests.mptf.reports.conftest import (  # noqa: F401  (the cycle of test_cycle_runs.py)
+    appoint,
+    chair,
+    committee,
+    cycle,
+    pipeline_notes,
+    scored,
+    teams,
+)
 
 
 @pytest.fixture

@@ -77,8 +77,13 @@ def test_approval_beyond_the_money_held_is_refused_and_writes_nothing(draft, tea
     deposit.amount_cents, deposit.fee_cents, deposit.net_cents = 100_000_000, 1_000_000, \
         99_000_000
     db.session.commit()
-    with pytest.raises(ServiceError, match="only USD 1,980,000.00 is available"):
+    with pytest.raises(ServiceError, match="The saved run is out of date: since it was saved, "
+                                           "the money the cycle may spend changed"):
         decisions.issue(the_chair(), draft)
+    db.session.rollback()
+    # Approval itself checks the money too, whoever calls it.
+    with pytest.raises(ServiceError, match="only USD 1,980,000.00 is available"):
+        cycles.approve(the_chair(), draft.cycle, draft.run)
     db.session.rollback()
     assert db.session.scalars(db.select(Allocation)).all() == []
     assert db.session.get(FundingCycle, draft.cycle_id).status == "draft"

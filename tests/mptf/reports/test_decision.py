@@ -3,16 +3,20 @@ reconciled with the fund's balance; letters, reports, verification and the CLI."
 
 import io
 import re
+from datetime import date
+from html import unescape
 
 import pytest
 from pypdf import PdfReader
 
+from mptf.allocation import cycles
 from mptf.cli import main
 from mptf.extensions import db
 from mptf.models import Allocation, ConceptNote, FundingCycle, TransferLine
 from mptf.reports import decisions, documents
 from mptf.services.errors import Conflict, ServiceError
-from tests.mptf.reports.conftest import MEETING, the_chair
+from tests import factories
+from tests.mptf.reports.conftest import MEETING, appoint, contribute, the_chair
 
 FUNDED = [0, 1, 4]
 DEFERRED = {2: "Country limit reached", 3: "Country limit reached",
@@ -212,8 +216,113 @@ def test_each_funded_note_needs_its_quorum_without_the_members_recused_from_it(
     assert draft.cycle.status == "draft" and draft.status == "draft"
     assert db.session.scalars(db.select(Allocation)).all() == []
     auth.login("sec@example.org")
+    assert "Record who else was present, or exclude those notes" in refused.value.message
     page = client.get(f"/reports/cycles/{draft.cycle_id}/decision").get_data(as_text=True)
     assert f"No quorum on {bangladesh} without the members recused from it" in page
+    assert "Quorum met" not in page  # the page does not contradict itself
+    assert (f'href="/fund/cycles/{draft.cycle_id}/exclusions?note_id={pipeline_notes[4].id}"'
+            in page)
+
+
+def plain(html: str) -> str:
+    return " ".join(unescape(html).split())
+
+
+DISABLED = '<button type="button" class="primary" disabled>Issue'
+
+
+def test_notes_without_their_quorum_are_excluded_and_the_decision_issued(
+        client, auth, cycle, committee, teams, chair, pipeline_notes):
+    """Six members seated, all present. UNHCR gives the Bangladesh notes a UN Network member
+    beside IOM and UNDP (their PUNOs), but Kenya is the only country of origin, transit and
+    destination, so without it the four Kenya notes have no quorum. The page says so without
+    claiming a quorum, the Issue button is disabled and the server refuses. The secretariat
+    excludes the Kenya notes with a reason and runs the cycle again: Bangladesh 1 and 2 are
+    funded (USD 2,140,000.00), 3 and 4 meet the limit of two per country. The chair issues,
+    and the PDF says why the Kenya notes were left out."""
+    appoint("un_network", 3, factories.entity("UNHCR"))
+    db.session.commit()
+    sec = teams["sec"]
+    draft_input = decisions.DraftInput(
+        meeting_date=MEETING, place="Geneva", virtual=False,
+        present_ids=[m.id for m in decisions.members_on(MEETING)], outcome_mode="consensus",
+        escalation_step=None, text="Approved.", other_decisions="", conditions={})
+    draft = decisions.save_draft(sec, cycle, draft_input)
+    db.session.commit()
+    assert len(draft.attendance) == 6 and all(a.present for a in draft.attendance)
+    kenya = [n.reference for n in pipeline_notes[:2]]
+    [blocker] = decisions.issue_blockers(draft)
+    assert blocker.startswith(f"Without the members recused from them, the meeting had no "
+                              f"quorum on {kenya[0]} (")
+    assert blocker.endswith("Every member seated on the meeting date is recorded present, so "
+                            "exclude those notes from the cycle's run with a reason ('Exclude "
+                            "notes' on the cycle's page), run the allocation again and save "
+                            "the draft.")
+    auth.login("chair@example.org")
+    page = plain(client.get(f"/reports/cycles/{cycle.id}/decision").get_data(as_text=True))
+    assert "Quorum met" not in page and f"No quorum on {kenya[0]}" in page
+    assert "Every member seated on the meeting date is recorded present, so exclude" in page
+    assert DISABLED in page
+    refused = auth.post(f"/reports/decisions/{draft.id}/issue", {"confirm": "yes"},
+                        token_from=f"/reports/cycles/{cycle.id}/decision")
+    assert refused.status_code == 303
+    assert db.session.scalars(db.select(Allocation)).all() == []
+
+    for note in pipeline_notes[:4]:
+        cycles.exclude_note(sec, cycle, note.id, "No quorum on it without Kenya and IOM.")
+    cycles.save_run(sec, cycle)
+    decisions.save_draft(sec, cycle, draft_input)
+    db.session.commit()
+    assert decisions.issue_blockers(draft) == []
+    page = plain(client.get(f"/reports/cycles/{cycle.id}/decision").get_data(as_text=True))
+    assert "Quorum met, at the meeting and on every funded note" in page
+    assert DISABLED not in page and f'href="/reports/decisions/{draft.id}/issue"' in page
+    decisions.issue(the_chair(), draft)
+    db.session.commit()
+    assert sorted(a.note_id for a in db.session.scalars(db.select(Allocation))) == [
+        pipeline_notes[4].id, pipeline_notes[5].id]
+    deferred = section(pdf_text(draft.pdf), "Notes deferred to the pipeline",
+                       "For the Steering Committee")
+    for note in pipeline_notes[:4]:
+        assert ("Excluded by the secretariat: No quorum on it without Kenya and IOM" in
+                row_of(deferred, note.reference))
+    assert "Country limit reached: Bangladesh has 2 funded notes" in row_of(
+        deferred, pipeline_notes[6].reference)
+
+
+def test_a_stale_draft_is_not_issued(client, auth, draft, teams, pipeline_notes):
+    """A contribution after the run: the draft's envelope is out of date. Issuing is refused
+    until the cycle is run again and the draft saved on the new run."""
+    contribute("C-3", "NOR", 120_000_000, date(2026, 4, 20))
+    db.session.commit()
+    [blocker] = decisions.issue_blockers(draft)
+    assert blocker == ("The saved run is out of date: since it was saved, the money the cycle "
+                       "may spend changed (a contribution was recorded or corrected, or "
+                       "another cycle was approved). Run the allocation again. Then save the "
+                       "draft again.")
+    auth.login("chair@example.org")
+    page = plain(client.get(f"/reports/cycles/{draft.cycle_id}/decision").get_data(
+        as_text=True))
+    assert blocker in page and DISABLED in page
+    with pytest.raises(ServiceError, match="The saved run is out of date"):
+        decisions.issue(the_chair(), draft)
+    db.session.rollback()
+    run = cycles.save_run(teams["sec"], draft.cycle)
+    db.session.commit()
+    assert decisions.issue_blockers(draft) == [
+        f"The draft is based on run {draft.run_id}, but the cycle's latest run is {run.id}: "
+        "save the draft again."]
+    decisions.save_draft(teams["sec"], draft.cycle, decisions.DraftInput(
+        meeting_date=MEETING, place="Geneva", virtual=False,
+        present_ids=[a.membership_id for a in draft.attendance if a.present],
+        outcome_mode="consensus", escalation_step=None, text="", other_decisions="",
+        conditions={}))
+    db.session.commit()
+    assert decisions.issue_blockers(draft) == []
+    decisions.issue(the_chair(), draft)
+    db.session.commit()
+    # USD 1,188,000.00 more: note 5 (Bangladesh, 50) is funded too.
+    assert db.session.scalar(db.select(db.func.count()).select_from(Allocation)) == 4
 
 
 def test_no_consensus_needs_an_escalation_step(draft, committee, teams):

@@ -1,7 +1,8 @@
 """Stored injection: script, markup, ``javascript:`` URLs, template syntax and fetchable URLs
 saved in every text a person types (note texts, partners, stakeholders, principles,
 screening reasons, round names, rubric labels and guidance, review comments, conflict
-reasons, donors, contribution references, cycle names, decision texts, user and token names,
+reasons, donors, contribution references, cycle names, reasons for excluding a note from a
+cycle, decision texts, user and token names,
 attachment names) are shown as literal text on every page that shows them and in the PDFs
 (extracted with pypdf; the PDF fetcher is asked for no URL outside the package), and no cell
 of a CSV or XLSX export starts with what a spreadsheet would run as a formula."""
@@ -60,6 +61,7 @@ class Marks:
 def stored(form_ids, world):
     """Every user text of the world replaced by a payload; a draft decision of the draft
     cycle with payloads; formula-like texts in fields the exports carry."""
+    from mptf.allocation import cycles
     from mptf.allocation import services as fund
     from mptf.committee import services as committee_services
     from mptf.models import ApiToken, Decision, FundingCycle, Membership, NotePrinciple, Seat
@@ -110,6 +112,8 @@ def stored(form_ids, world):
     cycle = db.session.get(FundingCycle, form_ids["cycle"])
     cycle.name = mark("draft_cycle.name")
     db.session.flush()
+    cycles.exclude_note(world.users["sec"], cycle, world.unfunded.id, mark("exclusion.reason"))
+    cycles.save_run(world.users["sec"], cycle)
     decisions.save_draft(world.users["sec"], cycle, decisions.DraftInput(
         meeting_date=date(2026, 12, 20), place=mark("draft_decision.place"), virtual=False,
         present_ids=[], outcome_mode="consensus", escalation_step=None,
@@ -149,6 +153,7 @@ def pages(i: dict) -> dict[str | None, list[str]]:
                 f"/fund/contributions/{i['new_contribution']}", "/fund/cycles/",
                 f"/fund/cycles/{i['approved_cycle']}", f"/fund/cycles/{i['cycle']}",
                 f"/fund/cycles/{i['cycle']}/edit", f"/fund/cycles/{i['cycle']}/what-if",
+                f"/fund/cycles/{i['cycle']}/exclusions",
                 "/reports/", f"/reports/cycles/{i['cycle']}/decision",
                 f"/reports/decisions/{i['decision']}", "/admin/audit"],
         "reviewer": ["/review/", f"/review/{i['closed_round']}", "/committee/conflicts",
@@ -237,7 +242,8 @@ def test_pdfs_print_payloads_as_text_and_fetch_nothing(stored, client, monkeypat
     marks = stored["marks"]
     documents = {
         ("sec", f"/reports/cycles/{stored['cycle']}/decision/preview.pdf"):
-            ["draft_decision.text", "draft_decision.other", "draft_cycle.name"],
+            ["draft_decision.text", "draft_decision.other", "draft_cycle.name",
+             "exclusion.reason"],
         ("sec", f"/reports/decisions/{stored['decision']}/letters/{stored['funded']}.pdf"):
             ["note.title"],
         ("sec", "/reports/pipeline.pdf"): [],
