@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -57,7 +58,7 @@ def test_the_chair_issues_the_demo_decision_and_everyone_sees_it(journey, live_a
     journey.shot("issued")
     with page.expect_download() as download:
         page.get_by_role("link", name="The decision (PDF)").click()
-    pdf = open(download.value.path(), "rb").read()
+    pdf = Path(download.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
     digest = hashlib.sha256(pdf).hexdigest()
     with live_app.app_context():
@@ -75,7 +76,7 @@ def test_the_chair_issues_the_demo_decision_and_everyone_sees_it(journey, live_a
     journey.shot("team-sees-decision")
     with page.expect_download() as letter:
         page.get_by_role("link", name=re.compile("letter", re.I)).first.click()
-    assert open(letter.value.path(), "rb").read().startswith(b"%PDF")
+    assert Path(letter.value.path()).read_bytes().startswith(b"%PDF")
     journey.logout()
 
     journey.go("/portfolio/")
