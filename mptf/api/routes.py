@@ -53,6 +53,7 @@ from mptf.api.validation import (
     limit_body,
     limit_param,
     too_large,
+    unprocessable,
 )
 from mptf.extensions import csrf, db
 from mptf.models import (
@@ -146,8 +147,12 @@ def error_response(status: int, code: str, message: str,
 
 @bp.errorhandler(ServiceError)
 def service_error(exc: ServiceError):
+    """A service's refusal of a well-formed request (the same as the web form's, which
+    re-renders with 400) is a 422 here: the API keeps 400 for requests its description rules
+    out (``validation.unprocessable``)."""
     db.session.rollback()
-    return error_response(exc.status, exc.code, exc.message, exc.fields,
+    status = 422 if exc.status == 400 and not isinstance(exc, ApiError) else exc.status
+    return error_response(status, exc.code, exc.message, exc.fields,
                           getattr(exc, "headers", None))
 
 
@@ -462,8 +467,8 @@ def _note_data(body: dict[str, Any]) -> dict[str, Any]:
     References the web form can only offer from a list are checked here first."""
     area = body.get("thematic_area_id")
     if area is not None and db.session.get(ThematicArea, area) is None:
-        raise bad_request("Unknown thematic area (see /reference).",
-                          {"thematic_area_id": ["Unknown thematic area."]})
+        raise unprocessable("Unknown thematic area (see /reference).",
+                            {"thematic_area_id": ["Unknown thematic area."]})
     data: dict[str, Any] = {}
     for key, value in body.items():
         if key == "punos":
@@ -487,7 +492,7 @@ def _punos(rows: list[dict[str, Any]]) -> list[pipeline.PunoInput]:
     problems = {f"punos[{i}].organisation": ["Not a UN entity's acronym (see /reference)."]
                 for i, r in enumerate(rows) if r["organisation"].strip().upper() not in found}
     if problems:
-        raise bad_request("Unknown participating organisation; see fields.", problems)
+        raise unprocessable("Unknown participating organisation; see fields.", problems)
     return [pipeline.PunoInput(found[r["organisation"].strip().upper()].id, r["direct_cents"],
                                bool(r.get("lead", False))) for r in rows]
 
@@ -527,8 +532,8 @@ def update_note(note_id: int):
 
 @bp.route(f"/notes/<{ID}:note_id>/submit", methods=["POST"])
 @operation("Submit a note to the secretariat", tags=("pipeline",), roles=("country_team",),
-           response="Note", errors=(400, 409),
-           description="Checks the whole note: a 400 lists every problem in error.fields.")
+           response="Note", errors=(409, 422),
+           description="Checks the whole note: a 422 lists every problem in error.fields.")
 def submit_note(note_id: int):
     found = _note(note_id)
     pipeline.submit(user(), found)

@@ -32,7 +32,18 @@ def money(prefix: str, description: str) -> dict[str, dict]:
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
-TEXT = {"type": "string", "maxLength": LONG_TEXT}
+# No text the API takes may hold a NUL character (PostgreSQL stores none): said in the schema,
+# so that the description and the refusal agree.
+NO_NUL = r"^[^\x00]*$"
+
+
+def text(max_length: int, min_length: int = 0) -> dict:
+    schema = {"type": "string", "maxLength": max_length, "pattern": NO_NUL}
+    return {**schema, "minLength": min_length} if min_length else schema
+
+
+TEXT = text(LONG_TEXT)
+NO_NUL_KEYS = {"pattern": NO_NUL}
 MARKER = {"type": ["integer", "null"], "minimum": 0, "maximum": 3}
 
 COUNTRY = {
@@ -62,7 +73,7 @@ ERROR = {
 PUNO_INPUT = {
     "type": "object",
     "properties": {
-        "organisation": {"type": "string", "minLength": 1, "maxLength": 40,
+        "organisation": {**text(40, min_length=1),
                          "description": "The UN entity's acronym, e.g. IOM."},
         "direct_cents": {"type": "integer", "minimum": 0, "maximum": MAX_CENTS,
                          "description": "Direct costs in US cents; the indirect support costs "
@@ -74,7 +85,7 @@ PUNO_INPUT = {
 }
 
 NOTE_INPUT_PROPERTIES = {
-    "title": {"type": "string", "maxLength": 300},
+    "title": text(300),
     "is_regional": {"type": "boolean"},
     "country_ids": {"type": "array", "items": ID, "maxItems": 60,
                     "description": "Countries a regional note covers (ids from /reference)."},
@@ -83,7 +94,7 @@ NOTE_INPUT_PROPERTIES = {
                                                  "maximum": 999}, "maxItems": 30},
     "principles": {"type": "object", "maxProperties": 30,
                    "propertyNames": {"pattern": "^[0-9]{1,3}$"},
-                   "additionalProperties": {"type": "string", "maxLength": 2000},
+                   "additionalProperties": text(2000),
                    "description": "Guiding principle id (as text) → how the programme "
                                   "addresses it."},
     "punos": {"type": "array", "items": ref("PunoInput"), "maxItems": 8},
@@ -100,13 +111,13 @@ NOTE_INPUT_PROPERTIES = {
     "expected_results": TEXT,
     "national_partners": {"type": "array", "maxItems": 5, "items": {
         "type": "object",
-        "properties": {"name": {"type": "string", "maxLength": 200},
+        "properties": {"name": text(200),
                        "kind": {"type": "string", "enum": list(PARTNER_KINDS)}},
         "required": ["name", "kind"], "additionalProperties": False}},
     "stakeholders": {"type": "array", "maxItems": len(STAKEHOLDER_GROUPS), "items": {
         "type": "object",
         "properties": {"group": {"type": "string", "enum": list(STAKEHOLDER_GROUPS)},
-                       "description": {"type": "string", "maxLength": 1000}},
+                       "description": text(1000)},
         "required": ["group"], "additionalProperties": False}},
     "government_endorsed": {"type": "boolean"},
     "endorsement_date": nullable(DATE),
@@ -117,7 +128,7 @@ NOTE_CREATE = {
     "description": "A new draft. Only the title is required: a draft may be incomplete; "
                    "submission checks everything.",
     "properties": {**NOTE_INPUT_PROPERTIES,
-                   "title": {"type": "string", "minLength": 1, "maxLength": 300}},
+                   "title": text(300, min_length=1)},
     "required": ["title"],
     "additionalProperties": False,
 }
@@ -168,14 +179,14 @@ NOTE = {
 REVIEW_INPUT = {
     "type": "object",
     "properties": {
-        "scores": {"type": "object", "maxProperties": 50,
+        "scores": {"type": "object", "maxProperties": 50, "propertyNames": NO_NUL_KEYS,
                    "additionalProperties": {"type": ["integer", "null"], "minimum": -1000,
                                             "maximum": 1000},
                    "description": "Criterion code → value on the criterion's scale (null to "
                                   "leave it blank in a draft)."},
-        "comments": {"type": "object", "maxProperties": 50,
-                     "additionalProperties": {"type": "string", "maxLength": 5000}},
-        "comment": {"type": "string", "maxLength": LONG_TEXT},
+        "comments": {"type": "object", "maxProperties": 50, "propertyNames": NO_NUL_KEYS,
+                     "additionalProperties": text(5000)},
+        "comment": TEXT,
         "submit": {"type": "boolean", "description": "true submits the review (every "
                                                     "criterion then needs a score)."},
     },

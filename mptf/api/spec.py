@@ -18,8 +18,8 @@ from typing import Any
 from apispec import APISpec
 from flask import Flask, g
 
-from mptf.api.schemas import COMPONENTS, ID, ref
-from mptf.api.validation import ApiError, query_params
+from mptf.api.schemas import COMPONENTS, ID, NO_NUL, ref
+from mptf.api.validation import CURSOR_PATTERN, ApiError, query_params
 from mptf.models import NOTE_STATUSES, REGIONS
 
 API_VERSION = "1.0.0"
@@ -37,6 +37,9 @@ ERROR_TEXT = {
          "it. GET it again, reapply your change and send its new ETag.",
     413: "The body is too large.",
     415: "The body is not JSON.",
+    422: "The request is as described, but the fund's rules or data refuse it: an unknown "
+         "reference (see /reference), an incomplete note on submission, a score off the "
+         "rubric's scale (see error.fields).",
     429: "Too many requests: wait for Retry-After seconds.",
 }
 
@@ -56,8 +59,8 @@ class Operation:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def query_names(self) -> set[str]:
-        return {p["name"] for p in self.params if p["in"] == "query"}
+    def query_schemas(self) -> dict[str, dict]:
+        return {p["name"]: p["schema"] for p in self.params if p["in"] == "query"}
 
 
 def operation(summary: str, **kwargs: Any) -> Callable:
@@ -74,7 +77,7 @@ def operation(summary: str, **kwargs: Any) -> Callable:
                 if described.roles and user.role not in described.roles:
                     raise ApiError("Your role does not allow this.", status=403,
                                    code="forbidden")
-            query_params(described.query_names)
+            query_params(described.query_schemas)
             return view(*args, **kw)
 
         wrapped.api_operation = described
@@ -92,7 +95,7 @@ def query(name: str, schema: dict, description: str) -> dict:
 
 LIMIT = query("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
               "Items per page, 1 to 200.")
-CURSOR = query("cursor", {"type": "string", "maxLength": 40},
+CURSOR = query("cursor", {"type": "string", "pattern": CURSOR_PATTERN},
                "The next_cursor of the previous page (keyset on id: stable under inserts).")
 AREA = query("area", {"type": "integer", "minimum": 1, "maximum": 99}, "Thematic area id.")
 REGION = query("region", {"type": "string", "enum": list(REGIONS)}, "Region.")
@@ -100,12 +103,12 @@ COUNTRY = query("country", {"type": "string", "pattern": "^[A-Za-z]{3}$"},
                 "Country, ISO 3166 alpha-3.")
 YEAR = query("year", {"type": "integer", "minimum": 2000, "maximum": 2200},
              "Year of the funding decision.")
-Q = query("q", {"type": "string", "maxLength": 200},
+Q = query("q", {"type": "string", "maxLength": 200, "pattern": NO_NUL},
           "Words in the reference, title or summary.")
 STATUS = query("status", {"type": "string", "enum": list(NOTE_STATUSES)}, "Note status.")
 PAGED = (LIMIT, CURSOR)
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
-            "schema": {"type": "string", "maxLength": 100},
+            "schema": {"type": "string"},
             "description": "The ETag of the note as you last read it: the change is refused "
                            "(412) if the note has changed since, instead of overwriting it."}
 
@@ -176,11 +179,9 @@ def document(app: Flask) -> dict[str, Any]:
 
 
 def _operation(rule, described: Operation) -> dict[str, Any]:
-    errors = set(described.errors) | {429}
-    if described.params:
-        errors.add(400)
+    errors = set(described.errors) | {400, 429}  # 400: an unknown or repeated parameter
     if described.body:
-        errors |= {400, 413, 415}
+        errors |= {400, 413, 415, 422}
     if rule.arguments:
         errors.add(404)
     if described.roles is not None:

@@ -11,8 +11,6 @@ maximum, minLength, maxLength, enum, pattern, format "date", and $ref to
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from datetime import date
@@ -21,6 +19,7 @@ from typing import Any
 from flask import request
 
 from mptf.forms_util import digits
+from mptf.guards import MAX_ID
 from mptf.services.errors import ServiceError
 
 JSON_TYPES = {
@@ -38,7 +37,15 @@ class ApiError(ServiceError):
 
 
 def bad_request(message: str, fields: dict[str, list[str]] | None = None) -> ApiError:
+    """The request does not match its description (the OpenAPI document)."""
     return ApiError(message, fields=fields, status=400, code="bad_request")
+
+
+def unprocessable(message: str, fields: dict[str, list[str]] | None = None) -> ApiError:
+    """The request matches its description, but the fund's rules or data refuse it (an
+    unknown reference, an incomplete note, a score off the rubric's scale): 422, so that a 400
+    always means a request the description itself rules out."""
+    return ApiError(message, fields=fields, status=422, code="invalid")
 
 
 def _type_ok(value: Any, kind: str) -> bool:
@@ -186,7 +193,8 @@ def json_body(validator: Validator, schema: dict) -> dict[str, Any]:
     if len(raw) > MAX_BODY_BYTES:
         raise too_large()
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        value = json.loads(raw.decode("utf-8"), parse_constant=_no_constant,
+                           parse_float=_number)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise bad_request(f"The body is not valid JSON: {str(exc)[:200]}") from exc
     found = validator.errors(value, schema)
@@ -201,10 +209,30 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _number(text: str) -> int | float:
+    """A JSON number with a fraction or exponent: as an int when it is a whole number, since
+    JSON Schema's "integer" is any number without a fractional part (2.0, 1e2)."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
 # --- query parameters ---------------------------------------------------------------------------
 
-def query_params(allowed: set[str]) -> None:
-    """Refuse unknown query parameters, repeated ones, and NUL characters."""
+def _admits_empty(schema: dict) -> bool:
+    """Whether '' is a value of ``schema`` (a query parameter's: a string, an integer, an
+    enum)."""
+    if schema.get("type") != "string" or schema.get("minLength", 0) > 0:
+        return False
+    if "enum" in schema:
+        return "" in schema["enum"]
+    return "pattern" not in schema or re.fullmatch(schema["pattern"], "") is not None
+
+
+def query_params(allowed: dict[str, dict]) -> None:
+    """Refuse unknown query parameters (``allowed``: name → schema), repeated ones, NUL
+    characters, and an empty value where the parameter's schema has none ('?area=' is no
+    area: leave the parameter out; the site's own filter forms send empty values, the API
+    does not take them)."""
     found: dict[str, list[str]] = {}
     for key in request.args:
         values = request.args.getlist(key)
@@ -214,6 +242,8 @@ def query_params(allowed: set[str]) -> None:
             found.setdefault(key, []).append("Give this parameter once.")
         elif "\x00" in values[0]:
             found.setdefault(key, []).append("Must not contain NUL characters.")
+        elif values[0] == "" and not _admits_empty(allowed[key]):
+            found.setdefault(key, []).append("Give a value, or leave the parameter out.")
     if found:
         raise bad_request("Some query parameters are not accepted; see fields.", found)
 
@@ -231,26 +261,24 @@ def limit_param() -> int:
     return int(text)
 
 
-CURSOR_PREFIX = "k1:"
+CURSOR_PATTERN = "^[0-9]{0,10}$"
 
 
 def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{last_id}".encode()).decode().rstrip("=")
+    """The next page's cursor: the last id of this page (a keyset, stable under inserts)."""
+    return str(last_id)
 
 
 def cursor_param() -> int:
-    """The id after which the next page starts (0 for the first page)."""
+    """The id after which the next page starts (0 for the first page). One past the largest
+    id (PostgreSQL's integer: a larger number overflowed the query, a 500) has no page after
+    it."""
     text = request.args.get("cursor")
     if text is None or text == "":
         return 0
-    try:
-        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
-    except (binascii.Error, ValueError) as exc:
-        raise _bad_cursor() from exc
-    number = decoded.removeprefix(CURSOR_PREFIX)
-    if not decoded.startswith(CURSOR_PREFIX) or not number.isdecimal() or len(number) > 12:
+    if not re.fullmatch(CURSOR_PATTERN, text, re.ASCII):
         raise _bad_cursor()
-    return int(number)
+    return min(int(text), MAX_ID)
 
 
 def _bad_cursor() -> ApiError:

@@ -30,7 +30,7 @@ def test_bad_json(world, api, api_tokens):
 
 def test_wrong_types(world, api, api_tokens):
     found = error(api.as_(api_tokens["KEN"]).post("/api/v1/notes", json={
-        "title": 5, "is_regional": "yes", "duration_months": "24", "gender_marker": 1.0,
+        "title": 5, "is_regional": "yes", "duration_months": "24", "gender_marker": 1.5,
         "objective_ids": [True], "endorsement_date": "15/01/2026",
         "punos": [{"organisation": "IOM", "direct_cents": "600"}],
         "principles": {"x": "y"}}), 400)
@@ -39,6 +39,38 @@ def test_wrong_types(world, api, api_tokens):
         "endorsement_date", "punos[0].direct_cents", "principles.x"}
     assert found["fields"]["title"] == ["Must be a string."]
     assert found["fields"]["endorsement_date"] == ["A date as YYYY-MM-DD."]
+
+
+def test_a_whole_number_written_with_a_fraction_is_an_integer(world, api, api_tokens):
+    """JSON Schema's integer is any number without a fractional part: 2.0 and 1e2 are
+    integers, and were refused as 'Must be an integer'."""
+    created = api.as_(api_tokens["KEN"]).post("/api/v1/notes", json={
+        "title": "Whole numbers", "gender_marker": 2.0, "duration_months": 1.2e1,
+        "punos": [{"organisation": "IOM", "direct_cents": 1e2, "lead": True}]})
+    assert created.status_code == 201, created.get_json()
+    note = created.get_json()
+    assert (note["gender_marker"], note["duration_months"]) == (2, 12)
+    assert note["punos"][0]["direct_cents"] == 100
+
+
+def test_rule_refusals_are_422_and_malformed_requests_400(world, api, api_tokens):
+    """A 400 is a request the description rules out; the fund's rules refusing a well-formed
+    one (here an incomplete note on submission) is a 422, with every problem in fields."""
+    kenya = api.as_(api_tokens["KEN"])
+    draft = kenya.post("/api/v1/notes", json={"title": "Only a title"}).get_json()
+    refused = error(kenya.post(f"/api/v1/notes/{draft['id']}/submit"), 422)
+    assert refused["code"] == "invalid" and refused["fields"]
+    assert error(kenya.post("/api/v1/notes", json={"title": ""}), 400)["code"] == "bad_request"
+
+
+def test_an_empty_parameter_is_refused_unless_its_schema_allows_it(world, api, api_tokens):
+    """'?country=' matched nothing the description allows (three letters) and was taken as
+    no filter; a 'q' or a 'cursor' may be empty."""
+    for query in ("country=", "area=", "region=", "year=", "limit="):
+        found = error(api.get(f"/api/v1/programmes?{query}"), 400)
+        assert found["fields"] == {query[:-1]: ["Give a value, or leave the parameter out."]}
+    assert error(api.as_(api_tokens["sec"]).get("/api/v1/notes?status="), 400)
+    assert api.get("/api/v1/programmes?q=&cursor=").status_code == 200
 
 
 def test_out_of_range_and_too_long(world, api, api_tokens):
@@ -155,3 +187,13 @@ def test_a_body_sent_in_chunks_is_held_to_the_same_limit(world, api, api_tokens)
                  "Transfer-Encoding": "chunked"},
         environ_overrides={"wsgi.input_terminated": True})
     assert small.status_code == 201, small.get_data(as_text=True)
+
+
+def test_every_operation_documents_the_400_of_an_unknown_parameter(world, api):
+    assert error(api.get("/api/v1/fund?colour=red"), 400)["fields"] == {
+        "colour": ["Unknown parameter."]}
+    document = api.get("/api/v1/openapi.json").get_json()
+    undocumented = [f"{method} {path}" for path, item in document["paths"].items()
+                    for method, op in item.items() if method != "parameters"
+                    and "400" not in op["responses"]]
+    assert undocumented == []

@@ -112,7 +112,7 @@ def test_update_then_submit_a_draft(world, api, api_tokens):
     kenya = api.as_(api_tokens["KEN"])
     created = kenya.post("/api/v1/notes", json={"title": "Only a title"}).get_json()
     incomplete = kenya.post(f"/api/v1/notes/{created['id']}/submit")
-    assert incomplete.status_code == 400
+    assert incomplete.status_code == 422
     fields = incomplete.get_json()["error"]["fields"]
     assert {"summary", "punos", "thematic_area_id", "objective_ids", "principles",
             "duration_months", "national_partners"} <= set(fields)
@@ -146,24 +146,25 @@ def test_the_secretariat_cannot_change_a_note(world, api, api_tokens):
     assert response.status_code == 403
 
 
-def test_unknown_organisation_and_area_are_bad_requests(world, api, api_tokens):
+def test_unknown_organisation_and_area_are_refused_by_the_rules(world, api, api_tokens):
+    """Well-formed (the description allows them) but refused by the fund's data: 422."""
     kenya = api.as_(api_tokens["KEN"])
     response = kenya.post("/api/v1/notes", json={
         "title": "x", "punos": [{"organisation": "NOPE", "direct_cents": 1}]})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert set(response.get_json()["error"]["fields"]) == {"punos[0].organisation"}
     area = kenya.post("/api/v1/notes", json={"title": "x", "thematic_area_id": 42})
-    assert area.status_code == 400
+    assert area.status_code == 422
     assert set(area.get_json()["error"]["fields"]) == {"thematic_area_id"}
     twice = kenya.post("/api/v1/notes", json={"title": "x", "punos": [
         {"organisation": "IOM", "direct_cents": 1}, {"organisation": "IOM", "direct_cents": 2}]})
-    assert twice.status_code == 400 and "punos" in twice.get_json()["error"]["fields"]
+    assert twice.status_code == 422 and "punos" in twice.get_json()["error"]["fields"]
 
 
 def test_a_refused_draft_leaves_nothing_behind(world, api, api_tokens):
     response = api.as_(api_tokens["KEN"]).post("/api/v1/notes", json={"title": "x", "punos": [
         {"organisation": "IOM", "direct_cents": 1}, {"organisation": "IOM", "direct_cents": 2}]})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert db.session.scalar(db.select(db.func.count(ConceptNote.id))) == 6
 
 
@@ -187,10 +188,20 @@ def test_pages_are_stable_when_a_note_is_inserted_between_them(world, api, api_t
 def test_limit_and_cursor_are_checked(world, api, api_tokens):
     sec = api.as_(api_tokens["sec"])
     for query in ("limit=0", "limit=201", "limit=x", "limit=-1", "cursor=!!", "cursor=eDox",
-                  "cursor=" + "A" * 30):
+                  "cursor=" + "A" * 30, "cursor=" + "1" * 11, "cursor=٣", "cursor=-1"):
         response = sec.get(f"/api/v1/notes?{query}")
         assert response.status_code == 400, query
     assert len(sec.get("/api/v1/notes?limit=200").get_json()["data"]) == 6
+
+
+def test_a_cursor_past_the_largest_id_is_an_empty_page(world, api, api_tokens):
+    """On PostgreSQL a cursor past the integer column's range overflowed the query: a 500."""
+    sec = api.as_(api_tokens["sec"])
+    for path in ("/api/v1/notes", "/api/v1/rounds", "/api/v1/cycles", "/api/v1/programmes",
+                 "/api/v1/decisions"):
+        response = sec.get(f"{path}?cursor=9999999999")
+        assert response.status_code == 200, path
+        assert response.get_json()["data"] == [] and response.get_json()["next_cursor"] is None
 
 
 def test_if_match_refuses_a_change_based_on_an_older_read(world, api, api_tokens):

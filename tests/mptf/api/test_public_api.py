@@ -171,9 +171,9 @@ def test_conditional_get(world, api):
     assert changed.get_json()["gross_cents"] == 333_334_334
 
 
-def test_a_signed_in_reader_gets_a_private_copy(world, api, api_tokens):
+def test_a_signed_in_reader_gets_a_copy_no_cache_keeps(world, api, api_tokens):
     response = api.as_(api_tokens["KEN"]).get("/api/v1/fund")
     assert response.status_code == 200
-    assert "private" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "no-store"
     anonymous = api.get("/api/v1/fund")
     assert anonymous.headers["ETag"] != response.headers["ETag"]

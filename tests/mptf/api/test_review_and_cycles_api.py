@@ -71,14 +71,14 @@ def test_a_reviewer_saves_then_submits_a_review(world, open_round, api, api_toke
     draft = deu.put(path, json={"scores": {first_code: 3}, "comment": "Halfway"})
     assert draft.status_code == 200 and draft.get_json()["status"] == "draft"
     incomplete = deu.put(path, json={"scores": {first_code: 3}, "submit": True})
-    assert incomplete.status_code == 400
+    assert incomplete.status_code == 422
     assert len(incomplete.get_json()["error"]["fields"]) == len(open_round.criteria) - 1
     out_of_scale = deu.put(path, json={"scores": scores(open_round, 9), "submit": True})
-    assert out_of_scale.status_code == 400
+    assert out_of_scale.status_code == 422
     assert set(out_of_scale.get_json()["error"]["fields"]) == {c.code for c in
                                                               open_round.criteria}
     unknown = deu.put(path, json={"scores": {"charm": 5}})
-    assert unknown.status_code == 400 and "criteria" in unknown.get_json()["error"]["fields"]
+    assert unknown.status_code == 422 and "criteria" in unknown.get_json()["error"]["fields"]
     done = deu.put(path, json={"scores": scores(open_round, 4), "comments": {first_code: "ok"},
                                "submit": True})
     assert done.status_code == 200
