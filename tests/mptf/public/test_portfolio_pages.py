@@ -110,12 +110,12 @@ def test_conditional_get(world, client):
     assert changed.status_code == 200 and "USD 3,333,433.34" in changed.get_data(as_text=True)
 
 
-def test_a_signed_in_user_gets_a_private_copy(world, client):
+def test_a_signed_in_user_gets_a_copy_no_cache_keeps(world, client):
     anonymous = client.get("/portfolio/").headers["ETag"]
     Auth(client).login("kenya@example.org")
     response = client.get("/portfolio/")
     assert response.status_code == 200
-    assert "private" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["ETag"] != anonymous
     assert client.get("/portfolio/", headers={"If-None-Match": anonymous}).status_code == 200
 
