@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from mptf import formatting
 from mptf.extensions import db, login_manager
 from mptf.forms_util import digits
+from mptf.services.errors import NotAllowed, NotFound, ServiceError
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -131,10 +132,10 @@ def register_web(app: Flask) -> None:
                                   "fields": {}}), 400
         return Response(message + "\n", status=400, mimetype="text/plain")
 
-    def error_page(status: int, title: str, message: str):
+    def error_page(status: int, title: str, message: str, code: str | None = None):
         if wants_json():
-            return jsonify(error={"code": title.lower().replace(" ", "_"), "message": message,
-                                  "fields": {}}), status
+            return jsonify(error={"code": code or title.lower().replace(" ", "_"),
+                                  "message": message, "fields": {}}), status
         return render_template("error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(400)
@@ -158,6 +159,26 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(error):
         return error_page(404, "Not found", "There is no such page, or it is not yours to see.")
+
+    @app.errorhandler(NotFound)
+    def not_theirs_to_see(exc: NotFound):
+        """What a service would not show the user (``note_for`` and the like): a 404 with its
+        sentence; views do not turn it into ``abort(404)``."""
+        db.session.rollback()
+        return error_page(404, "Not found", exc.message, code=exc.code)
+
+    @app.errorhandler(NotAllowed)
+    def not_theirs_to_do(exc: NotAllowed):
+        """An action the user may see but not take: a 403 with the service's sentence."""
+        db.session.rollback()
+        return error_page(403, "Not allowed", exc.message, code=exc.code)
+
+    @app.errorhandler(ServiceError)
+    def refused_outside_a_form(exc: ServiceError):
+        """A refusal no view caught (a view with a form uses ``mptf.views.refusals``):
+        its sentence and status on a page of its own, nothing of the request kept."""
+        db.session.rollback()
+        return error_page(exc.status, "Refused", exc.message, code=exc.code)
 
     @app.errorhandler(405)
     def method_not_allowed(error):

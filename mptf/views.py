@@ -1,0 +1,96 @@
+"""How an HTML view refuses: the one path from a service's ``ServiceError`` to the page.
+
+A view runs its service calls and its commit inside ``refusals(form)``::
+
+    with refusals(form) as refused:
+        note = services.submit(current_user, note)
+        commit()
+    if refused:
+        return render_template("pipeline/edit.html", form=form), refused.status
+    flash("Submitted.", "success")
+    return redirect(...)
+
+On a refusal the block stops, the session is rolled back (nothing of the request is kept,
+and the objects read before are fresh again on their next use), the refusal's ``fields`` go
+on the form's fields (a name the form has no field for goes to the form-level errors, which
+the ``errors_summary`` macro lists), and its sentence is flashed. The form keeps what was
+typed, so the view renders it again with ``refused.status`` (400, or the refusal's own: 403,
+404, 409, ...). An object the user may not see, looked up before the block, raises
+``NotFound`` to the error handler of ``mptf.web`` (a 404 page), an action they may not take
+``NotAllowed`` (a 403 page): views do not turn them into ``abort`` themselves.
+
+A form that places refusals its own way (rows of a nested list, radio groups) defines
+``apply_service_errors(fields)``, and ``refusals`` calls it instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from flask import flash
+
+from mptf.extensions import db
+from mptf.services.errors import ServiceError
+
+
+class Refused:
+    """What ``refusals`` caught: false while no service refused, then the refusal."""
+
+    def __init__(self) -> None:
+        self.error: ServiceError | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is not None
+
+    @property
+    def status(self) -> int:
+        """The refusal's HTTP status (200 while nothing was refused)."""
+        return self.error.status if self.error is not None else 200
+
+    @property
+    def message(self) -> str | None:
+        return self.error.message if self.error is not None else None
+
+
+def _add(field: Any, problems: list[str]) -> None:
+    # A field's errors are a tuple until the form is validated.
+    field.errors = [*field.errors, *problems]
+
+
+def put_on_form(form: Any, fields: Mapping[str, list[str]]) -> None:
+    """Each refused field's problems on the form's field of that name; a name the form has
+    no field for goes to the form-level errors (``form.form_errors``)."""
+    if hasattr(form, "apply_service_errors"):
+        form.apply_service_errors(dict(fields))
+        return
+    for name, problems in fields.items():
+        if name in form:
+            _add(form[name], problems)
+        else:
+            form.form_errors = [*form.form_errors, *problems]
+
+
+@contextmanager
+def refusals(form: Any = None, *, sentence_on: str | None = None) -> Iterator[Refused]:
+    """Catch a ``ServiceError`` raised in the block: roll the session back, put its fields on
+    ``form`` and flash its sentence; the yielded ``Refused`` then says so, with the status.
+
+    ``sentence_on`` names the form field that says the refusal itself, on forms whose one
+    sentence belongs next to a field rather than in a flash (a wrong password on the sign-in
+    form): the sentence goes on the first field the refusal names that the form has, else
+    on ``sentence_on``, and nothing is flashed."""
+    refused = Refused()
+    try:
+        yield refused
+    except ServiceError as exc:
+        db.session.rollback()
+        refused.error = exc
+        if sentence_on is not None:
+            name = next((name for name in exc.fields if name in form), sentence_on)
+            _add(form[name], [exc.message])
+            return
+        if form is not None:
+            put_on_form(form, exc.fields)
+        flash(exc.message, "error")
