@@ -30,9 +30,11 @@ demo: install
 serve: install
 	$(BIN)/mptf serve --host 127.0.0.1 --port 5000
 
-## Lint, then the whole suite (on PostgreSQL too when MPTF_TEST_DATABASE_URL is set).
+## Lint, type-check scoring/ and mptf/services/ ([tool.mypy] in pyproject.toml), then the
+## whole suite (on PostgreSQL too when MPTF_TEST_DATABASE_URL is set).
 test: install $(BROWSER_DEPS)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile
 
 lint: install
@@ -48,4 +50,4 @@ load: install
 	$(BIN)/python -m bench.load
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis

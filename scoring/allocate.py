@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -677,7 +678,7 @@ def _optimal(p: _Pipeline, limits: _Limits, greedy: _Outcome,
     half = 0.5 / scale  # integer sums: ≤ cap + half cent is ≤ cap, and likewise for floors
 
     rows: list[tuple[list[int], list[float], float, float]] = []
-    members: dict[tuple[str, object], list[int]] = defaultdict(list)
+    members: dict[tuple[str, Any], list[int]] = defaultdict(list)
     for k, i in enumerate(eligible):
         members["country", p.country[i]].append(k)
         members["area", p.area[i]].append(k)
@@ -743,7 +744,8 @@ def _optimal(p: _Pipeline, limits: _Limits, greedy: _Outcome,
             added += 1
     status = [reason or "" for reason in p.reason]
     for i in eligible:
-        status[i] = "funded" if ledger.funded[i] else ledger.blocker(i)
+        # Every eligible note left unfunded has a blocker (the loop above funded the rest).
+        status[i] = "funded" if ledger.funded[i] else ledger.blocker(i) or ""
     outcome = _Outcome.of(ledger, status)
     if outcome.objective(p) < greedy.objective(p):
         return greedy, True, ("kept greedy's allocation: the solver's best "

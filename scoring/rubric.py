@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from numbers import Real
+from typing import Any
 
 import pandas as pd
 
@@ -98,7 +99,8 @@ class Rubric:
             unknown = sorted(str(k) for k in record if k not in _FIELDS)
             if unknown:
                 raise ValueError(f"criterion record {i}: unknown key(s) {', '.join(unknown)}")
-            kwargs = {k: v for k, v in record.items() if k in _REQUIRED or v is not None}
+            kwargs: dict[str, Any] = {k: v for k, v in record.items()
+                                      if k in _REQUIRED or v is not None}
             criteria.append(Criterion(**kwargs))
         return cls(tuple(criteria))
 
