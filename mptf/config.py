@@ -1,5 +1,6 @@
 """Configuration from the environment: ``MPTF_DATABASE_URL``, ``MPTF_SECRET_KEY``,
-``MPTF_BASE_URL``, ``MPTF_TRUSTED_HOSTS``, ``MPTF_SECURE_COOKIES``.
+``MPTF_BASE_URL``, ``MPTF_TRUSTED_HOSTS``, ``MPTF_SECURE_COOKIES``, ``MPTF_PROXY_HOPS``,
+``MPTF_LOG_LEVEL``.
 
 Without ``MPTF_SECRET_KEY`` the key is read from the instance folder's ``secret_key`` file,
 made once by whichever process starts first, so that every worker of one machine signs
@@ -11,6 +12,13 @@ Absolute links (the API's and the IATI export's) are built from ``MPTF_BASE_URL`
 the request's Host header; requests for any other host are refused (``TRUSTED_HOSTS``). Without
 a base URL (the demo, the development server) links use the request's host, which must then be
 ``localhost``, ``127.0.0.1`` or one of ``MPTF_TRUSTED_HOSTS``.
+
+Behind reverse proxies, ``MPTF_PROXY_HOPS`` says how many of them stand in front of the app
+(default 0: none is trusted). With N, the client's address is the one the Nth proxy from the
+app wrote into ``X-Forwarded-For`` (and the scheme its ``X-Forwarded-Proto``), so that the
+sign-in lock-out and the API's rate limit count each client, not the proxy; addresses a client
+wrote there itself, further left, are never read. With 0 the headers are ignored, so a client
+cannot choose its address by sending them.
 """
 
 from __future__ import annotations
@@ -58,6 +66,32 @@ def trusted_hosts(base_url: str | None, extra: str = "") -> list[str]:
     return list(dict.fromkeys(hosts))
 
 
+MAX_PROXY_HOPS = 5
+
+
+def proxy_hops(text: str) -> int:
+    """``MPTF_PROXY_HOPS``: how many reverse proxies in front of the app are trusted."""
+    value = text.strip()
+    if value == "":
+        return 0
+    if not (value.isascii() and value.isdecimal()) or int(value) > MAX_PROXY_HOPS:
+        raise ValueError(f"MPTF_PROXY_HOPS {text!r} is not a number of proxies from 0 to "
+                         f"{MAX_PROXY_HOPS} (0, the default, when clients reach the app "
+                         "directly).")
+    return int(value)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def log_level(text: str) -> str:
+    """``MPTF_LOG_LEVEL``: the least severe level logged (default INFO: a line per request)."""
+    value = text.strip().upper() or "INFO"
+    if value not in LOG_LEVELS:
+        raise ValueError(f"MPTF_LOG_LEVEL {text!r} is not one of {', '.join(LOG_LEVELS)}.")
+    return value
+
+
 def instance_secret_key(instance_path: str) -> str:
     """The key in ``<instance>/secret_key`` (mode 0600), made on first use.
 
@@ -98,6 +132,8 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY_FROM_ENVIRONMENT": bool(secret),
         "BASE_URL": base_url,
         "TRUSTED_HOSTS": trusted_hosts(base_url, os.environ.get("MPTF_TRUSTED_HOSTS", "")),
+        "PROXY_HOPS": proxy_hops(os.environ.get("MPTF_PROXY_HOPS", "")),
+        "LOG_LEVEL": log_level(os.environ.get("MPTF_LOG_LEVEL", "")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
