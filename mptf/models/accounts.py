@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
@@ -13,16 +15,48 @@ from mptf.extensions import db
 from mptf.models.base import one_of, utcnow
 from mptf.models.reference import Country
 
-ROLES = ("country_team", "secretariat", "reviewer", "chair", "fund_office", "admin")
+
+class Role(StrEnum):
+    """An account's role: the ``users.role`` column holds one of these values (its CHECK
+    constraint is built from this list). A member is equal to its string, so it may be
+    compared with, and stored as, the text. The sets of roles that may do something are
+    named in ``mptf.services.policy``."""
+
+    COUNTRY_TEAM = "country_team"
+    SECRETARIAT = "secretariat"
+    REVIEWER = "reviewer"
+    CHAIR = "chair"
+    FUND_OFFICE = "fund_office"
+    ADMIN = "admin"
+
+
+ROLES = tuple(Role)
 
 ROLE_LABELS = {
-    "country_team": "UN country team",
-    "secretariat": "Network Secretariat",
-    "reviewer": "Steering Committee reviewer",
-    "chair": "Steering Committee Chair",
-    "fund_office": "MPTF Office",
-    "admin": "Administrator",
+    Role.COUNTRY_TEAM: "UN country team",
+    Role.SECRETARIAT: "Network Secretariat",
+    Role.REVIEWER: "Steering Committee reviewer",
+    Role.CHAIR: "Steering Committee Chair",
+    Role.FUND_OFFICE: "MPTF Office",
+    Role.ADMIN: "Administrator",
 }
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """What the fund's own processes act as (the daily maintenance expiring notes, the
+    command line, the demo): no account, so the audit log records no actor id, and
+    ``role`` is ``"system"``, which no account can hold. ``SYSTEM`` is the one instance."""
+
+    name: str = "the system"
+    role: str = "system"
+    id: None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+SYSTEM = SystemActor()
 
 
 TOKEN_SCOPES = ("read", "read_write")
@@ -85,11 +119,12 @@ class User(UserMixin, db.Model):
     def role_label(self) -> str:
         return ROLE_LABELS[self.role]
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
     def __str__(self) -> str:
         return self.name or self.email
+
+
+# Who does something the audit log records: an account, or the fund's own processes.
+Actor = User | SystemActor
 
 
 class LoginThrottle(db.Model):

@@ -9,6 +9,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint
 
+# The largest id (and any other integer) the database's integer columns hold: PostgreSQL's
+# ``integer``. An id above it names no row; the one constant every guard and schema uses.
+MAX_ID = 2**31 - 1
+
 _replayed_at: ContextVar[datetime | None] = ContextVar("replayed_at", default=None)
 
 
