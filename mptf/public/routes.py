@@ -4,17 +4,16 @@ an ETag and Last-Modified, and a conditional GET of an unchanged page is a 304."
 
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from mptf.charts import bars
 from mptf.extensions import db
 from mptf.models import REGIONS, Country, ThematicArea
 from mptf.pagination import page_number
 from mptf.public import portfolio
 from mptf.public.caching import conditional, page_viewer
-from mptf.reports.charts import bars
 
 bp = Blueprint("public", __name__, url_prefix="/portfolio", template_folder="templates")
 
@@ -22,7 +21,6 @@ PER_PAGE = 50
 # The SVG charts are served as images with their own policy: matplotlib writes inline styles,
 # which the site's policy forbids in pages, and an image cannot run scripts.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
-_drawing = threading.Lock()  # pyplot is not thread-safe
 
 
 @bp.route("/")
@@ -72,8 +70,7 @@ def chart(name: str):
 @lru_cache(maxsize=16)
 def _chart(name: str, fingerprint: str) -> str:  # noqa: ARG001 (the cache key)
     """A chart drawn once per state of the data (``fingerprint``) and process."""
-    with _drawing:
-        return _draw(name)
+    return _draw(name)
 
 
 def _draw(name: str) -> str:

@@ -25,7 +25,7 @@ from mptf.models import (
     ThematicArea,
 )
 from mptf.models.base import utcnow
-from mptf.reports.charts import bars
+from mptf.charts import bars
 from mptf.reports.pdf import render_pdf, sha256
 from mptf.spreadsheet import Table, csv_text, xlsx_bytes
 from scoring import AllocationPolicy

@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 
 from mptf.allocation.chart import balance_chart
-from mptf.reports.charts import Millions, bars
+from mptf.charts import Millions, bars
 
 
 def labels(formatter: Millions, ticks: list[float]) -> list[str]:

@@ -6,7 +6,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from mptf.reports.charts import bars
+from mptf.charts import bars
 from mptf.reports.pdf import STATIC_DIR, PackageOnlyFetcher, RefusedURL, html_to_pdf
 
 HOSTILE = """<!doctype html><html><head><title>Hostile</title>
