@@ -142,6 +142,7 @@ def demo_command(reset: bool) -> None:
 def _add_domain_commands() -> None:
     from mptf.allocation.cli import cli as allocation_cli
     from mptf.committee.cli import cli as committee_cli
+    from mptf.notifications.cli import cli as mail_cli
     from mptf.pipeline.cli import cli as pipeline_cli
     from mptf.pipeline.cli import notes_cli
     from mptf.reports.cli import cli as export_cli
@@ -150,6 +151,7 @@ def _add_domain_commands() -> None:
     for group in (pipeline_cli, notes_cli, committee_cli, review_cli, allocation_cli,
                   export_cli):
         main.add_command(group)
+    main.add_command(mail_cli)
 
 
 _add_domain_commands()

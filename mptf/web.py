@@ -57,12 +57,13 @@ def register_web(app: Flask) -> None:
     from mptf.auth.routes import bp as auth_bp
     from mptf.committee.routes import bp as committee_bp
     from mptf.main.routes import bp as main_bp
+    from mptf.notifications.routes import bp as notifications_bp
     from mptf.pipeline.routes import bp as pipeline_bp
     from mptf.reports.routes import bp as reports_bp
     from mptf.review.routes import bp as review_bp
 
     for bp in (main_bp, auth_bp, admin_bp, pipeline_bp, committee_bp, review_bp, allocation_bp,
-               reports_bp, *api_blueprints()):
+               reports_bp, notifications_bp, *api_blueprints()):
         app.register_blueprint(bp)
 
     login_manager.login_view = "auth.login"

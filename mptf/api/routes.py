@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from mptf import logs
 from mptf.api import ratelimit, serialize, tokens
 from mptf.api.schemas import COMPONENTS
 from mptf.api.spec import (
@@ -136,8 +137,12 @@ def rate_headers(response: Response) -> Response:
 
 def error_response(status: int, code: str, message: str,
                    fields: dict[str, list[str]] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    response = jsonify(error={"code": code, "message": message, "fields": fields or {}})
+                   headers: dict[str, str] | None = None, *,
+                   request_id: str | None = None) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message, "fields": fields or {}}
+    if request_id is not None:
+        error["request_id"] = request_id
+    response = jsonify(error=error)
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="mptf"'
@@ -173,6 +178,9 @@ def http_error(exc: HTTPException):
     if exc.code == 413:  # a body sent in chunks, past the limit while it was read
         error = too_large()
         return error_response(error.status, error.code, error.message)
+    if exc.code == 500:  # an exception nothing handled (logged with its request id)
+        return error_response(500, "internal_error", logs.server_error_message(),
+                              request_id=logs.request_id())
     code = (exc.name or "error").lower().replace(" ", "_")
     response = error_response(exc.code or 500, code, exc.description or exc.name)
     if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:

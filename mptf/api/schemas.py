@@ -64,6 +64,9 @@ ERROR = {
             "message": {"type": "string", "description": "A sentence saying why."},
             "fields": {"type": "object", "description": "Per field (dotted path), its problems.",
                        "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "request_id": {"type": "string", "description": "On a server error "
+                           "(internal_error, 500): the request's id, also in the X-Request-ID "
+                           "header, to quote when reporting it."},
         },
         "required": ["code", "message", "fields"],
     }},
