@@ -11,9 +11,9 @@ from mptf.extensions import db
 from mptf.forms_util import digits
 from mptf.models import AuditEvent, User
 from mptf.pagination import page_number, paginate
-from mptf.services.errors import ServiceError
 from mptf.services.policy import roles_required
 from mptf.services.unit_of_work import commit
+from mptf.views import refusals
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -23,17 +23,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 def users():
     form = UserForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             user = auth_services.create_user(
                 form.email.data, form.password.data, form.role.data, name=form.name.data or "",
                 country_iso3=form.country.data or None, actor=current_user)
             commit()
-        except ServiceError as exc:
-            for name, problems in exc.fields.items():
-                if name in form:
-                    form[name].errors.extend(problems)
-            flash(exc.message, "error")
-        else:
+        if not refused:
             flash(f"Account {user.email} created.", "success")
             return redirect(url_for("admin.users"))
     page = paginate(db.select(User).order_by(User.role, User.email),
@@ -46,12 +41,10 @@ def users():
 def set_active(user_id: int):
     user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
-    try:
+    with refusals() as refused:
         auth_services.set_active(current_user, user, active)
         commit()
-    except ServiceError as exc:
-        flash(exc.message, "error")
-    else:
+    if not refused:
         flash(f"{user.email} is now {'active' if active else 'deactivated'}.", "success")
     return redirect(url_for("admin.users"))
 

@@ -23,14 +23,14 @@ from markupsafe import Markup
 from mptf.allocation import exports, services
 from mptf.allocation.chart import balance_chart
 from mptf.allocation.forms import BalanceDayForm, ContributionForm, CorrectionForm
-from mptf.extensions import db
 from mptf.formatting import usd
 from mptf.money import rate_percent
 from mptf.navigation import NavItem, add
 from mptf.services.audit import events_for
-from mptf.services.errors import NotFound, ServiceError
+from mptf.services.errors import ServiceError
 from mptf.services.policy import roles_required
 from mptf.services.unit_of_work import commit
+from mptf.views import refusals
 
 bp = Blueprint("allocation", __name__, url_prefix="/fund", template_folder="templates")
 
@@ -58,12 +58,6 @@ def _current_rate() -> str:
         return rate_percent(services.fee_rate_bp())
     except ServiceError:
         return "not configured"
-
-
-def _apply(form, fields: dict[str, list[str]]) -> None:
-    for name, problems in fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, *problems]
 
 
 # --- the balance -----------------------------------------------------------------------------
@@ -166,7 +160,7 @@ def new_contribution():
     form = _form(ContributionForm)
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             donor_id = None
             if form.wants_new_partner:
                 donor_id = services.add_partner(current_user, form.new_donor_name.data,
@@ -174,11 +168,8 @@ def new_contribution():
             contribution = services.record_contribution(current_user, form.to_input(donor_id))
             commit(f"A contribution with reference {form.reference.data.strip()} was recorded "
                    "at the same moment; nothing was saved.")
-        except ServiceError as exc:
-            db.session.rollback()
-            _apply(form, exc.fields)
-            flash(exc.message, "error")
-            status = exc.status
+        if refused:
+            status = refused.status
         else:
             flash(_recorded_message(contribution), "success")
             return redirect(url_for("allocation.contribution", contribution_id=contribution.id))
@@ -186,17 +177,10 @@ def new_contribution():
                            rate=_current_rate()), status
 
 
-def _contribution(contribution_id: int):
-    try:
-        return services.contribution_for(current_user, contribution_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/contributions/<int:contribution_id>")
 @roles_required(*VIEW_ROLES)
 def contribution(contribution_id: int):
-    found = _contribution(contribution_id)
+    found = services.contribution_for(current_user, contribution_id)
     return render_template("allocation/contribution.html", contribution=found,
                            history=events_for("contributions", found.id),
                            rate=rate_percent(found.fee_rate_bp),
@@ -206,7 +190,7 @@ def contribution(contribution_id: int):
 @bp.route("/contributions/<int:contribution_id>/correct", methods=["GET", "POST"])
 @roles_required(*services.RECORD_ROLES)
 def correct(contribution_id: int):
-    found = _contribution(contribution_id)
+    found = services.contribution_for(current_user, contribution_id)
     if request.method == "GET":
         form = _form(CorrectionForm, data={
             "reference": found.reference, "donor": str(found.donor_id),
@@ -216,17 +200,13 @@ def correct(contribution_id: int):
         form = _form(CorrectionForm)
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             services.correct_contribution(current_user, found, form.to_input(),
                                           form.reason.data)
             commit("The contribution changed at the same moment; nothing was saved. Reload "
                    "and try again.")
-        except ServiceError as exc:
-            db.session.rollback()
-            _apply(form, exc.fields)
-            flash(exc.message, "error")
-            status = exc.status
-            found = _contribution(contribution_id)
+        if refused:
+            status = refused.status  # the rollback took back what the service had changed
         else:
             flash(f"Contribution {found.reference} corrected: {usd(found.amount_cents)}, fee "
                   f"{usd(found.fee_cents)}, net {usd(found.net_cents)}. The audit log keeps "

@@ -11,11 +11,10 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from mptf.api import tokens
-from mptf.extensions import db
 from mptf.forms_util import choices
 from mptf.models.accounts import TOKEN_SCOPE_LABELS
-from mptf.services.errors import NotFound, ServiceError
 from mptf.services.unit_of_work import commit
+from mptf.views import refusals
 
 bp = Blueprint("tokens", __name__, url_prefix="/account", template_folder="templates")
 
@@ -51,15 +50,12 @@ def create():
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form), 400
-    try:
+    with refusals(form, sentence_on="name") as refused:
         token, text = tokens.create_token(current_user, form.name.data,
                                            scope=form.scope.data, days=int(form.days.data))
         commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        field = form[next(iter(exc.fields), "name")]
-        field.errors = [*field.errors, exc.message]
-        return _page(form), exc.status
+    if refused:
+        return _page(form), refused.status
     # Shown once, in this response only: never stored, never flashed into the session cookie.
     return (_page(TokenForm(formdata=None), created=text, created_token=token), 201,
             {"Cache-Control": "no-store"})
@@ -70,10 +66,7 @@ def create():
 def revoke(token_id: int):
     if not RevokeForm().validate_on_submit():
         abort(400)
-    try:
-        found = tokens.revoke_token(current_user, token_id)
-    except NotFound:
-        abort(404)
+    found = tokens.revoke_token(current_user, token_id)  # another's token: NotFound, a 404
     commit()
     flash(f"The token '{found.name}' is revoked; it no longer works.", "success")
     return redirect(url_for("tokens.index"), 303)

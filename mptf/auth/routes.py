@@ -15,8 +15,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from mptf.auth import services
 from mptf.auth.forms import ChangePasswordForm, LoginForm
-from mptf.services.errors import ServiceError
 from mptf.services.unit_of_work import commit
+from mptf.views import refusals
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -51,12 +51,11 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with refusals(form, sentence_on="password") as refused:
             user = services.authenticate(form.email.data, form.password.data,
                                          request.remote_addr)
-        except ServiceError as exc:
-            form.password.errors.append(exc.message)
-            status = exc.status
+        if refused:
+            status = refused.status
         else:
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(user, remember=form.remember.data)
@@ -84,12 +83,10 @@ def logout():
 def profile():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form, sentence_on="current") as refused:
             services.change_password(current_user, form.current.data, form.new.data)
-        except ServiceError as exc:
-            form[next(iter(exc.fields), "current")].errors.append(exc.message)
-        else:
             commit()
+        if not refused:
             # This session goes on, and so does its remember-me cookie, made anew for the new
             # session version (the old one is refused from now on).
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME",

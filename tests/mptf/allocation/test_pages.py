@@ -226,8 +226,10 @@ def test_an_overdrawing_correction_is_refused_on_the_page(client, auth, hand_wor
 
 def test_unknown_contribution_is_404(client, auth, office):
     auth.login("office@example.org")
-    assert client.get("/fund/contributions/999").status_code == 404
-    assert client.get("/fund/contributions/999/correct").status_code == 404
+    for path in ("/fund/contributions/999", "/fund/contributions/999/correct"):
+        page = client.get(path)
+        assert page.status_code == 404
+        assert "There is no such contribution." in page.get_data(as_text=True)
 
 
 # --- the balance, its exports and its chart ------------------------------------------------------

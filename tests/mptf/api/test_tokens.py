@@ -79,6 +79,7 @@ def test_nobody_revokes_another_users_token(world, client):
     response = client.post(f"/account/tokens/{row.id}/revoke",
                            data={"csrf_token": csrf_token(client, "/account/tokens")})
     assert response.status_code == 404
+    assert "There is no such token." in response.get_data(as_text=True)
     assert Api(client, bangladesh).get("/api/v1/me").status_code == 200
 
 
