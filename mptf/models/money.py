@@ -4,6 +4,7 @@ allocations with per-PUNO transfer lines (DESIGN.md §6). All amounts are intege
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -27,10 +28,29 @@ from mptf.models.base import non_negative, one_of, utcnow
 from mptf.models.pipeline import ConceptNote
 from mptf.models.reference import Organisation, ThematicArea
 
-CYCLE_STATUSES = ("draft", "approved")
-ALLOCATION_STATUSES = ("funded", "below_min_score", "no_quorum", "marker", "country_limit",
-                       "thematic_cap", "region_cap", "insufficient_funds", "expired",
-                       "excluded")
+
+class CycleStatus(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+
+
+class AllocationStatus(StrEnum):
+    """Why a note in an allocation run is funded or not (``scoring.allocate``'s reasons)."""
+
+    FUNDED = "funded"
+    BELOW_MIN_SCORE = "below_min_score"
+    NO_QUORUM = "no_quorum"
+    MARKER = "marker"
+    COUNTRY_LIMIT = "country_limit"
+    THEMATIC_CAP = "thematic_cap"
+    REGION_CAP = "region_cap"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    EXPIRED = "expired"
+    EXCLUDED = "excluded"
+
+
+CYCLE_STATUSES = tuple(CycleStatus)
+ALLOCATION_STATUSES = tuple(AllocationStatus)
 
 
 class Contribution(db.Model):
@@ -244,7 +264,12 @@ class TransferLine(db.Model):
 
 OUTCOME_MODES = ("consensus", "no_consensus")
 ESCALATION_STEPS = ("principals", "secretary_general")
-DECISION_STATUSES = ("draft", "issued")
+class DecisionStatus(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+
+
+DECISION_STATUSES = tuple(DecisionStatus)
 
 
 class Decision(db.Model):

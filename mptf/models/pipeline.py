@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -31,9 +32,22 @@ from mptf.models.reference import (
     ThematicArea,
 )
 
-NOTE_STATUSES = (
-    "draft", "submitted", "returned", "pipeline", "selected", "funded", "withdrawn", "expired",
-)
+
+class NoteStatus(StrEnum):
+    """Where a concept note stands (DESIGN.md §3). The moves between them are
+    ``mptf.pipeline.rules.TRANSITIONS``, made only by ``mptf.pipeline.services.move_note``."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    PIPELINE = "pipeline"
+    SELECTED = "selected"
+    FUNDED = "funded"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+NOTE_STATUSES = tuple(NoteStatus)
 
 STAKEHOLDER_GROUPS = ("civil_society", "migrants", "local_authorities", "private_sector",
                       "trade_unions", "academia", "diaspora")
@@ -214,7 +228,7 @@ class Attachment(db.Model):
     note: Mapped[ConceptNote] = relationship(back_populates="attachments")
 
 
-SCREENING_OUTCOMES = ("pipeline", "returned")
+SCREENING_OUTCOMES = (NoteStatus.PIPELINE, NoteStatus.RETURNED)
 
 
 class Screening(db.Model):

@@ -4,6 +4,7 @@ and the aggregated results stored when the round closes (DESIGN.md §5)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -24,9 +25,26 @@ from mptf.models.base import one_of, utcnow
 from mptf.models.committee import Membership
 from mptf.models.pipeline import ConceptNote
 
-ROUND_STATUSES = ("draft", "open", "closed")
-ASSIGNMENT_STATUSES = ("assigned", "recused")
-REVIEW_STATUSES = ("draft", "submitted")
+
+class RoundStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AssignmentStatus(StrEnum):
+    ASSIGNED = "assigned"
+    RECUSED = "recused"
+
+
+class ReviewStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+ROUND_STATUSES = tuple(RoundStatus)
+ASSIGNMENT_STATUSES = tuple(AssignmentStatus)
+REVIEW_STATUSES = tuple(ReviewStatus)
 
 
 class ReviewRound(db.Model):
