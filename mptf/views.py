@@ -21,15 +21,30 @@ typed, so the view renders it again with ``refused.status`` (400, or the refusal
 
 A form that places refusals its own way (rows of a nested list, radio groups) defines
 ``apply_service_errors(fields)``, and ``refusals`` calls it instead.
+
+An action that cannot be undone is confirmed on a page of its own (``confirm.html`` with the
+service's ``mptf.services.confirmation.Consequences``); ``confirmation(form)`` says which step
+a request is, and the act itself refuses through ``refusals`` as any other::
+
+    step = confirmation(form)
+    if step.act:
+        with refusals() as refused:
+            services.withdraw(current_user, note, form.reason.data)
+            commit()
+        if not refused:
+            flash(f"{note.reference} is withdrawn.", "success")
+        return redirect(url_for("pipeline.show", note_id=note.id))
+    return render_template("confirm.html", ...), step.status
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from flask import flash
+from flask import flash, request
 
 from mptf.extensions import db
 from mptf.services.errors import ServiceError
@@ -94,3 +109,24 @@ def refusals(form: Any = None, *, sentence_on: str | None = None) -> Iterator[Re
         if form is not None:
             put_on_form(form, exc.fields)
         flash(exc.message, "error")
+
+
+@dataclass(frozen=True)
+class Step:
+    """``act``: a valid POST with the confirm button, so the view does it; otherwise the
+    confirmation page is shown with ``status``."""
+
+    act: bool
+    status: int
+
+
+def confirmation(form: Any, button: str = "confirm") -> Step:
+    """Which step of a confirmed action the request is: a GET, or a valid POST without
+    ``button`` (a reason typed beside the button elsewhere is carried to the page), shows the
+    page (200); a POST the form refuses (a missing reason, an expired CSRF token) shows it
+    again with the form's errors (400); a valid POST with ``button`` acts."""
+    if request.method != "POST":
+        return Step(act=False, status=200)
+    if not form.validate_on_submit():
+        return Step(act=False, status=400)
+    return Step(act=bool(form[button].data), status=200)

@@ -32,6 +32,7 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
+from mptf.notifications import events as notifications
 from mptf.pipeline.rules import STATUS_LABELS, add_months, indirect_cents, refusal
 from mptf.services.audit import record
 from mptf.services.confirmation import Consequences
@@ -449,6 +450,7 @@ def _move(actor: User | None, note: ConceptNote, target: str, **details: Any) ->
     note.status = target
     record(actor, f"note_{target}", note, before={"status": before},
            after={"status": target, **details})
+    notifications.note_moved(actor, note, before, target, **details)
 
 
 def submit(user: User, note: ConceptNote) -> ConceptNoteVersion:

@@ -30,6 +30,7 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
+from mptf.notifications import events as notifications
 from mptf.reference.seed import default_rubric_records
 from mptf.services.audit import record
 from mptf.services.confirmation import Consequences, plural
@@ -237,6 +238,7 @@ def open_round(actor: User, round_: ReviewRound, on: date | None = None) -> None
     record(actor, "round_opened", round_, after={
         "notes": len(notes), "reviewers": len(reviewers),
         "recusals": sum(1 for a in round_.assignments if a.status == "recused")})
+    notifications.round_opened(round_)
 
 
 # --- reviewers ---------------------------------------------------------------------------------
@@ -469,6 +471,7 @@ def send_reminder(actor: User, round_: ReviewRound, membership_id: int, message:
                         message=(message or "").strip() or "Please complete your reviews.")
     db.session.add(reminder)
     record(actor, "reminder_sent", round_, after={"membership": membership_id})
+    notifications.reminder_sent(reminder)
     return reminder
 
 

@@ -1,6 +1,8 @@
 """What a confirmation page says before an action that cannot be undone (closing a round,
 issuing a decision, withdrawing a note, declaring a conflict): the page is served on GET and
-on a POST without ``confirm``; a POST with ``confirm`` does it. No script is needed."""
+on a POST without ``confirm``; a POST with ``confirm`` does it. No script is needed. Which
+step a request is, and the refusal of the act, are the views' (``mptf.views.confirmation`` and
+``refusals``): this module says what the page says, without Flask."""
 
 from __future__ import annotations
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from flask import get_flashed_messages
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired
 
 from mptf import create_app
 from mptf.extensions import db
 from mptf.models import User
 from mptf.services.errors import Conflict, NotAllowed, NotFound, ServiceError
-from mptf.views import put_on_form, refusals
+from mptf.views import confirmation, put_on_form, refusals
 from tests import factories
 
 
@@ -158,3 +159,26 @@ def test_form_level_errors_are_listed_without_a_label(app):
             '{% from "forms.html" import errors_summary %}{{ errors_summary(form) }}', form=form)
     assert "<li>Unknown thematic area.</li>" in html
     assert "Please correct 1 problem" in html
+
+
+class WithdrawLikeForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    reason = StringField("Reason", validators=[DataRequired("Say why.")])
+    confirm = SubmitField("Withdraw")
+
+
+@pytest.mark.parametrize("method, data, act, status", [
+    ("GET", {}, False, 200),
+    ("POST", {"reason": "Merged into a regional note."}, False, 200),  # carried to the page
+    ("POST", {"reason": "", "confirm": "Withdraw"}, False, 400),  # refused by the form
+    ("POST", {"reason": "Merged into a regional note.", "confirm": "Withdraw"}, True, 200),
+])
+def test_which_step_of_a_confirmation_a_request_is(app, method, data, act, status):
+    with app.test_request_context("/", method=method, data=data):
+        form = WithdrawLikeForm()
+        step = confirmation(form)
+        assert (step.act, step.status) == (act, status)
+        if status == 400:
+            assert form.reason.errors == ["Say why."]
