@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 
 PALETTE = ["#005a9c", "#4a90c2", "#8cbfe0", "#f2a900", "#7a5195", "#2e8b57", "#c0392b"]
-FONT_FAMILY = ["DejaVu Sans", "Arial", "Helvetica", "sans-serif"]
+FONT_FAMILY = "DejaVu Sans"  # shipped with matplotlib, so found on every machine
 FONT_SIZE = 9
 EDGE_COLOUR = "#555555"
 GRID_COLOUR = "#d5dbe3"

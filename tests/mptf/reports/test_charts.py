@@ -60,3 +60,45 @@ def test_a_fund_whose_every_event_fell_on_one_day_still_shows_its_steps():
     assert line_vertices(svg, "#005a9c") >= 3 and line_vertices(svg, "#9a6700") >= 3
     years = re.findall(r">\s*(20\d\d)\s*<", svg)
     assert set(years) <= {"2026"}
+
+
+def test_charts_leave_the_process_wide_settings_alone_and_never_use_pyplot():
+    """Every chart is drawn on its own figure (mptf.charts): matplotlib's rcParams are what
+    they were, whatever is drawn, and pyplot's global figures are never involved."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, matplotlib\n"
+        "from datetime import date\n"
+        "import pandas as pd\n"
+        # (reading the 'backend' setting would itself import pyplot to resolve it)
+        "def settings():\n"
+        "    return {k: matplotlib.rcParams[k] for k in matplotlib.rcParams if k != 'backend'}\n"
+        "before = settings()\n"
+        "from mptf.charts import bars\n"
+        "from mptf.allocation.chart import balance_chart\n"
+        "bars(['Donor $x^2$'], {'Gross': [5_000_000]}, title='$a$')\n"
+        "balance_chart(pd.DataFrame({'day': [date(2026, 1, 1)], 'net_deposits': [100],"
+        " 'allocated': [0]}))\n"
+        "changed = {k for k, v in settings().items() if before[k] != v}\n"
+        "assert not changed, changed\n"
+        "assert 'matplotlib.pyplot' not in sys.modules\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_charts_drawn_at_the_same_moment_in_threads_are_the_same_bytes():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def draw(i: int) -> str:
+        return bars([f"Area {n}" for n in range(6)],
+                    {"Requested": [n * 10_000_000 for n in range(6)],
+                     "Allocated": [n * 5_000_000 for n in range(6)]}, title="By area")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        drawn = list(pool.map(draw, range(8)))
+    assert len(set(drawn)) == 1
+    assert ">Area 5<" in drawn[0] and 'font-family="DejaVu Sans"' not in drawn[0]
+    assert "font-family: 'DejaVu Sans'" in drawn[0]  # text kept as text, in the fund's font
