@@ -31,6 +31,12 @@ from mptf.models.money import (
     IssuedDocument,
     TransferLine,
 )
+from mptf.models.notifications import (
+    NOTIFICATION_EVENTS,
+    NOTIFICATION_STATES,
+    Notification,
+    NotificationPreference,
+)
 from mptf.models.pipeline import (
     NOTE_STATUSES,
     Attachment,
@@ -62,7 +68,8 @@ from mptf.models.review import (
 )
 
 __all__ = [
-    "CONSTITUENCIES", "CONSTITUENCY_LABELS", "NOTE_STATUSES", "REGIONS", "ROLES", "ROLE_LABELS",
+    "CONSTITUENCIES", "CONSTITUENCY_LABELS", "NOTE_STATUSES", "NOTIFICATION_EVENTS",
+    "NOTIFICATION_STATES", "Notification", "NotificationPreference", "REGIONS", "ROLES", "ROLE_LABELS",
     "VOTING_CONSTITUENCIES", "Allocation", "AllocationRun", "AllocationRunLine", "ApiRateLimit",
     "ApiToken", "Assignment",
     "Attachment", "AuditEvent", "ConceptNote", "ConceptNoteVersion", "ConflictDeclaration",

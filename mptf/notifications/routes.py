@@ -1,0 +1,125 @@
+"""Each signed-in user's notifications and choices; the admin's outbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from mptf.extensions import db
+from mptf.models import ROLES
+from mptf.navigation import NavItem, add
+from mptf.notifications import services
+from mptf.notifications.delivery import smtp_settings
+from mptf.notifications.forms import (
+    STATE_LABELS,
+    ActionForm,
+    OutboxFilterForm,
+    chosen,
+    preferences_form,
+)
+from mptf.pagination import page_number, paginate
+from mptf.services.errors import NotFound, ServiceError
+from mptf.services.policy import roles_required
+from mptf.services.unit_of_work import commit
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications",
+               template_folder="templates")
+
+add(NavItem("Notifications", "notifications.index", ROLES, 85),
+    NavItem("Outbox", "notifications.outbox", ("admin",), 92))
+
+
+@bp.app_context_processor
+def unread_notifications():
+    """The unread count the navigation shows beside "Notifications"."""
+    def count() -> int:
+        return services.unread_count(current_user) if current_user.is_authenticated else 0
+    return {"unread_notifications": count}
+
+
+@bp.route("/")
+@roles_required(*ROLES)
+def index():
+    page = paginate(services.my_notifications(current_user), page_number(request.args),
+                    per_page=50)
+    unread = services.unread_count(current_user)
+    return render_template("notifications/index.html", page=page, unread=unread,
+                           form=ActionForm())
+
+
+@bp.route("/read", methods=["POST"])
+@roles_required(*ROLES)
+def mark_read():
+    form = ActionForm()
+    if form.validate_on_submit():
+        count = services.mark_all_read(current_user)
+        commit()
+        flash(f"{count} notification{'s' if count != 1 else ''} marked read." if count else
+              "Every notification was read already.", "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@roles_required(*ROLES)
+def preferences():
+    current = services.preferences(current_user)
+    form = preferences_form(current, request.form if request.method == "POST" else None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            changed = services.set_preferences(current_user, chosen(form))
+            commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = exc.status
+        else:
+            flash("Your choices are saved." if changed else "Nothing changed.", "success")
+            return redirect(url_for("notifications.preferences"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("notifications/preferences.html", form=form,
+                           events=services.EVENTS, current=current), status
+
+
+@bp.route("/outbox")
+@roles_required("admin")
+def outbox():
+    form = OutboxFilterForm(request.args)
+    state = form.state.data if request.args.get("state") and form.validate() else None
+    page = paginate(services.outbox(state), page_number(request.args), per_page=50)
+    return render_template("notifications/outbox.html", page=page, form=form,
+                           counts=services.outbox_counts(), labels=STATE_LABELS,
+                           configured=smtp_settings() is not None)
+
+
+def _message(notification_id: int):
+    try:
+        return services.message_for(current_user, notification_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/outbox/<int:notification_id>")
+@roles_required("admin")
+def outbox_message(notification_id: int):
+    message = _message(notification_id)
+    return render_template("notifications/message.html", message=message, labels=STATE_LABELS,
+                           form=ActionForm())
+
+
+@bp.route("/outbox/<int:notification_id>/retry", methods=["POST"])
+@roles_required("admin")
+def retry(notification_id: int):
+    message = _message(notification_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.retry(current_user, message)
+            commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(f"Message {message.id} to {message.email} is queued again.", "success")
+    return redirect(url_for("notifications.outbox_message", notification_id=notification_id))
