@@ -142,6 +142,7 @@ def demo_command(reset: bool) -> None:
 def _add_domain_commands() -> None:
     from mptf.allocation.cli import cli as allocation_cli
     from mptf.committee.cli import cli as committee_cli
+    from mptf.main.cli import maintenance_command
     from mptf.notifications.cli import cli as mail_cli
     from mptf.pipeline.cli import cli as pipeline_cli
     from mptf.pipeline.cli import notes_cli
@@ -149,7 +150,7 @@ def _add_domain_commands() -> None:
     from mptf.review.cli import cli as review_cli
 
     for group in (pipeline_cli, notes_cli, committee_cli, review_cli, allocation_cli,
-                  export_cli):
+                  export_cli, maintenance_command):
         main.add_command(group)
     main.add_command(mail_cli)
 

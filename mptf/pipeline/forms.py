@@ -30,6 +30,7 @@ from mptf.formatting import usd
 from mptf.forms_util import IntegerField, choices, digits, whole_number
 from mptf.models import ConceptNote, Country, GcmObjective, GuidingPrinciple, Organisation
 from mptf.money import parse_usd
+from mptf.pipeline.configuration import PipelineSettings
 from mptf.pipeline.services import CHECKLIST, PARTNER_KINDS, STAKEHOLDER_GROUPS, PunoInput
 from mptf.services.errors import ServiceError
 
@@ -331,6 +332,13 @@ class FundConfigForm(FlaskForm):
         if self.budget_floor.cents is not None and field.cents is not None \
                 and field.cents < self.budget_floor.cents:
             raise ValidationError("The ceiling cannot be below the floor.")
+
+    def to_settings(self) -> PipelineSettings:
+        return PipelineSettings(
+            budget_floor_cents=self.budget_floor.cents,
+            budget_ceiling_cents=self.budget_ceiling.cents,
+            max_duration_months=self.max_duration_months.data, min_punos=self.min_punos.data,
+            pipeline_validity_months=self.pipeline_validity_months.data)
 
 
 class ImportForm(FlaskForm):

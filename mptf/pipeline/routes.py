@@ -29,7 +29,7 @@ from mptf.models import (
 )
 from mptf.navigation import NavItem, add
 from mptf.pagination import page_number
-from mptf.pipeline import importer, listing, services
+from mptf.pipeline import configuration, importer, listing, services
 from mptf.pipeline.forms import (
     AttachmentForm,
     FundConfigForm,
@@ -39,11 +39,12 @@ from mptf.pipeline.forms import (
     screening_form,
 )
 from mptf.pipeline.rules import STATUS_LABELS
-from mptf.services.audit import events_for, record
+from mptf.services.audit import events_for
 from mptf.services.errors import NotFound, ServiceError
 from mptf.services.policy import roles_required
 from mptf.services.unit_of_work import commit
 from mptf.spreadsheet import csv_response, xlsx_response
+from mptf.views import refusals
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline", template_folder="templates")
 
@@ -74,9 +75,8 @@ def _note(note_id: int):
 @bp.route("/")
 @roles_required(*PIPELINE_ROLES)
 def index():
-    expired = services.expire_notes()
-    if expired:
-        commit()
+    """The listing reads only: notes past their validity are expired by ``mptf maintenance``
+    (daily), never by a page view."""
     filters = listing.Filters.from_args(request.args)
     page = listing.page_of(current_user, filters, page_number(request.args), 50)
     return render_template(
@@ -382,28 +382,21 @@ def versions(note_id: int):
 @bp.route("/config", methods=["GET", "POST"])
 @roles_required("secretariat")
 def config():
-    fund = services.fund_config()
+    saved = configuration.current_settings()
     form = FundConfigForm(data=None if request.method == "POST" else {
-        "budget_floor": usd(fund.budget_floor_cents, symbol=False),
-        "budget_ceiling": usd(fund.budget_ceiling_cents, symbol=False),
-        "max_duration_months": fund.max_duration_months, "min_punos": fund.min_punos,
-        "pipeline_validity_months": fund.pipeline_validity_months})
-    if form.validate_on_submit():
-        before = {"budget_floor_cents": fund.budget_floor_cents,
-                  "budget_ceiling_cents": fund.budget_ceiling_cents,
-                  "max_duration_months": fund.max_duration_months, "min_punos": fund.min_punos,
-                  "pipeline_validity_months": fund.pipeline_validity_months}
-        fund.budget_floor_cents = form.budget_floor.cents
-        fund.budget_ceiling_cents = form.budget_ceiling.cents
-        fund.max_duration_months = form.max_duration_months.data
-        fund.min_punos = form.min_punos.data
-        fund.pipeline_validity_months = form.pipeline_validity_months.data
-        after = {k: getattr(fund, k) for k in before}
-        record(current_user, "fund_config_changed", fund, before=before, after=after)
-        commit()
-        flash("The fund's pipeline configuration is saved.", "success")
-        return redirect(url_for("pipeline.config"))
+        "budget_floor": usd(saved.budget_floor_cents, symbol=False),
+        "budget_ceiling": usd(saved.budget_ceiling_cents, symbol=False),
+        "max_duration_months": saved.max_duration_months, "min_punos": saved.min_punos,
+        "pipeline_validity_months": saved.pipeline_validity_months})
     status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        with refusals(form) as refused:
+            configuration.configure_pipeline(current_user, form.to_settings())
+            commit()
+        if not refused:
+            flash("The fund's pipeline configuration is saved.", "success")
+            return redirect(url_for("pipeline.config"))
+        status = refused.status
     return render_template("pipeline/config.html", form=form), status
 
 
