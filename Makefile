@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo serve test test-fast lint bench load clean
+.PHONY: install demo serve test test-fast lint bench load mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ bench: install
 ## 127.0.0.1:5432), mixed traffic for 60 s; writes docs/load-results.md (docs/load.md).
 load: install
 	$(BIN)/python -m bench.load
+
+## Mutation testing (weekly, not in CI: minutes per module) of the rules of money and fairness,
+## each module against its own tests, niced for a shared machine; writes docs/mutation.md
+## (MODULES in mutation/run.py). One module: make mutation MODULE=scoring/allocate.py
+mutation: install
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	nice -n 15 $(BIN)/python -m mutation.run $(MODULE)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .hypothesis

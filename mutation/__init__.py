@@ -1,0 +1,1 @@
+"""``make mutation``: mutation testing of the rules of money and fairness (issue 24)."""

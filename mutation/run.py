@@ -1,0 +1,303 @@
+"""``make mutation``: mutmut over each module that guards the fund's money and fairness, each
+against its own tests only, and the table in docs/mutation.md.
+
+Each module is mutated in a copy of the working tree (a temporary folder), so the run never
+writes into the tree and colleagues' edits during a run do not change what is measured. A
+surviving mutant the tests cannot notice because it changes nothing the fund can observe is
+listed in mutation/equivalent.toml (the function, the changed lines and a one-line reason);
+the score leaves those out and the table lists them.
+
+    python -m mutation.run                         # every module in MODULES
+    python -m mutation.run scoring/allocate.py     # one module; the others' rows are kept
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "docs" / "mutation.md"
+EQUIVALENT = Path(__file__).resolve().parent / "equivalent.toml"
+MUTMUT = Path(sys.executable).parent / "mutmut"
+TARGET = 90.0
+
+# Each module and its own tests (glob patterns, relative to the repository).
+MODULES: dict[str, list[str]] = {
+    "scoring/rubric.py": ["tests/scoring/test_rubric*.py"],
+    "scoring/aggregate.py": ["tests/scoring/test_aggregate*.py"],
+    "scoring/allocate.py": ["tests/scoring/test_allocate*.py"],
+    "mptf/committee/quorum.py": ["tests/mptf/committee/test_quorum*.py"],
+    "mptf/services/policy.py": ["tests/mptf/test_policy*.py",
+                                "tests/mptf/test_authorisation_matrix.py"],
+}
+
+# mutmut's exit codes, grouped as the table counts them.
+CAUGHT = {1, 3, 36, 24, -24, 152, 255, 37}
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+
+_NAME = re.compile(r"^(?P<module>.+?)\.x(?:ǁ(?P<cls>[^ǁ]+)ǁ|_)(?P<func>.+)__mutmut_(?P<n>\d+)$")
+
+
+@dataclass
+class Mutant:
+    name: str
+    function: str
+    status: str
+    changed: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class ModuleResult:
+    module: str
+    tests: list[str]
+    seconds: float
+    caught: int = 0
+    survived: list[Mutant] = field(default_factory=list)
+    equivalent: list[Mutant] = field(default_factory=list)
+    untested: list[Mutant] = field(default_factory=list)
+    other: list[Mutant] = field(default_factory=list)
+
+    @property
+    def counted(self) -> int:
+        return self.caught + len(self.survived) + len(self.untested) + len(self.other)
+
+    @property
+    def score(self) -> float:
+        return 100.0 * self.caught / self.counted if self.counted else 0.0
+
+
+def function_of(mutant_name: str) -> str:
+    match = _NAME.match(mutant_name)
+    if not match:
+        return mutant_name
+    func = match["func"]
+    return f"{match['cls']}.{func}" if match["cls"] else func
+
+
+def changed_lines(diff: str) -> list[str]:
+    """The removed and added lines of a mutant's diff, stripped of their indentation."""
+    lines = []
+    for line in diff.splitlines():
+        if line.startswith(("---", "+++")) or not line.startswith(("-", "+")):
+            continue
+        lines.append(line[0] + " " + line[1:].strip())
+    return lines
+
+
+def load_equivalents() -> list[dict]:
+    data = tomllib.loads(EQUIVALENT.read_text("utf-8")) if EQUIVALENT.exists() else {}
+    return data.get("equivalent", [])
+
+
+def reason_for(module: str, mutant: Mutant, equivalents: list[dict]) -> str:
+    for entry in equivalents:
+        if (entry["module"] == module and entry["function"] == mutant.function
+                and [line.strip() for line in entry["change"].strip().splitlines()]
+                == mutant.changed):
+            return entry["reason"]
+    return ""
+
+
+def test_files(patterns: list[str]) -> list[str]:
+    files: list[str] = []
+    for pattern in patterns:
+        files.extend(sorted(glob.glob(pattern, root_dir=ROOT)))
+    return files
+
+
+def copy_tree(work: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules", "artifacts")
+    for name in ("scoring", "mptf", "tests", "seed_data"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, work / name, ignore=ignore)
+    shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
+
+
+def mutmut_config(module: str, tests: list[str]) -> str:
+    return "\n".join([
+        "",
+        "[tool.mutmut]",
+        'source_paths = ["scoring", "mptf"]',
+        f"only_mutate = [{json.dumps(module)}]",
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:xdist"]',
+        'also_copy = ["tests", "seed_data", "pyproject.toml"]',
+        "",
+    ])
+
+
+def run_module(module: str, jobs: int, keep: bool, equivalents: list[dict]) -> ModuleResult:
+    tests = test_files(MODULES[module])
+    if not tests:
+        raise SystemExit(f"{module}: no test file matches {MODULES[module]}.")
+    work = Path(tempfile.mkdtemp(prefix="mptf-mutation-"))
+    started = time.monotonic()
+    try:
+        copy_tree(work)
+        with (work / "pyproject.toml").open("a", encoding="utf-8") as config:
+            config.write(mutmut_config(module, tests))
+        env = {k: v for k, v in os.environ.items() if k != "MPTF_TEST_DATABASE_URL"}
+        log = work / "mutmut.log"
+        with log.open("w") as out:
+            done = subprocess.run([str(MUTMUT), "run", "--max-children", str(jobs)],
+                                  cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+        if done.returncode != 0:
+            tail = log.read_text(errors="replace")[-3000:]
+            raise SystemExit(f"{module}: mutmut run failed ({done.returncode}):\n{tail}")
+        meta = json.loads((work / "mutants" / (module + ".meta")).read_text())
+        result = ModuleResult(module, tests, time.monotonic() - started)
+        for name, code in sorted(meta["exit_code_by_key"].items(),
+                                 key=lambda item: int(item[0].rsplit("_", 1)[1])):
+            if code in CAUGHT:
+                result.caught += 1
+                continue
+            mutant = Mutant(name, function_of(name), "survived" if code in SURVIVED
+                            else "no tests" if code in NO_TESTS else f"exit {code}")
+            shown = subprocess.run([str(MUTMUT), "show", name], cwd=work, env=env,
+                                   capture_output=True, text=True)
+            mutant.changed = changed_lines(shown.stdout)
+            mutant.reason = reason_for(module, mutant, equivalents)
+            if mutant.reason:
+                result.equivalent.append(mutant)
+            elif code in SURVIVED:
+                result.survived.append(mutant)
+            elif code in NO_TESTS:
+                result.untested.append(mutant)
+            else:
+                result.other.append(mutant)
+        return result
+    finally:
+        if keep:
+            print(f"  kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+# The document: a summary table, then one section per module; a run over some modules keeps
+# the others' sections as they were.
+_SECTION = re.compile(r"<!-- module (?P<data>\{.*?\}) -->\n(?P<body>.*?)<!-- end module -->\n",
+                      re.S)
+
+
+def section(result: ModuleResult) -> str:
+    data = {"module": result.module, "caught": result.caught, "survived": len(result.survived),
+            "equivalent": len(result.equivalent), "untested": len(result.untested),
+            "other": len(result.other), "seconds": round(result.seconds),
+            "score": round(result.score, 1),
+            "date": datetime.now(UTC).strftime("%Y-%m-%d")}
+    lines = [f"<!-- module {json.dumps(data)} -->",
+             f"### `{result.module}`", "",
+             f"Tests: {', '.join(f'`{t}`' for t in result.tests)}. "
+             f"{result.caught} of {result.counted} caught ({result.score:.1f} %), "
+             f"{len(result.equivalent)} equivalent, run {data['date']} in {data['seconds']} s.",
+             ""]
+
+    def listing(title: str, mutants: list[Mutant], with_reason: bool) -> None:
+        if not mutants:
+            return
+        lines.extend([f"{title}:", ""])
+        for mutant in mutants:
+            change = " / ".join(f"`{line}`" for line in mutant.changed) or "(no diff)"
+            text = f"- `{mutant.function}` ({mutant.name.rsplit('_', 1)[1]}): {change}"
+            if with_reason:
+                text += f" — {mutant.reason}"
+            elif mutant.status != "survived":
+                text += f" ({mutant.status})"
+            lines.append(text)
+        lines.append("")
+
+    listing("Survived", result.survived, False)
+    listing("Not reached by its tests", result.untested, False)
+    listing("Other outcomes", result.other, False)
+    listing("Equivalent (left out of the score)", result.equivalent, True)
+    lines.append("<!-- end module -->")
+    return "\n".join(lines) + "\n"
+
+
+def write(results: list[ModuleResult]) -> None:
+    old = OUTPUT.read_text("utf-8") if OUTPUT.exists() else ""
+    sections = {json.loads(m["data"])["module"]: m.group(0)
+                for m in _SECTION.finditer(old)}
+    for result in results:
+        sections[result.module] = section(result)
+    ordered = [sections[m] for m in MODULES if m in sections]
+    rows = []
+    for text in ordered:
+        data = json.loads(_SECTION.match(text)["data"])
+        counted = data["caught"] + data["survived"] + data["untested"] + data["other"]
+        mark = "" if data["score"] >= TARGET else " ✗"
+        rows.append(f"| `{data['module']}` | {counted + data['equivalent']} | {data['caught']} | "
+                    f"{data['survived'] + data['untested'] + data['other']} | "
+                    f"{data['equivalent']} | {data['score']:.1f} %{mark} | {data['date']} |")
+    head = [
+        "# Mutation testing",
+        "",
+        "`make mutation` (weekly, not in CI: it takes minutes per module) changes the code one "
+        "small step at a time with [mutmut](https://pypi.org/project/mutmut/) 3 (an operator, "
+        "a comparison boundary, a constant, a deleted statement, a changed argument) and runs "
+        "the module's own tests against each change; a change no test notices *survived*. "
+        "`make mutation MODULE=scoring/allocate.py` runs one module and keeps the others' rows. "
+        "The list of modules and their tests is `MODULES` in `mutation/run.py`; a survivor "
+        "that changes nothing the fund can observe goes in `mutation/equivalent.toml` with its "
+        "reason, and is left out of the score. Target: at least "
+        f"{TARGET:.0f} % caught for each module. Whoever changes one of these modules runs its "
+        "row again and keeps this table current.",
+        "",
+        "| module | mutants | caught | survived | equivalent | caught of the rest | run |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        *rows,
+        "",
+        "Caught counts a failing test, a timeout (a mutant that loops) and a mutant the type "
+        "checker refuses. *Survived* includes a mutant none of the module's tests reaches.",
+        "",
+        "## Each module",
+        "",
+    ]
+    OUTPUT.write_text("\n".join(head) + "\n".join(ordered), "utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="modules to run (default: all of MODULES)")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATION_JOBS", "2")))
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
+    args = parser.parse_args(argv)
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        parser.error(f"not a module of mutation/run.py's MODULES: {', '.join(unknown)} "
+                     f"(known: {', '.join(MODULES)})")
+    equivalents = load_equivalents()
+    results = []
+    for module in args.modules or list(MODULES):
+        print(f"{module}: mutating against {', '.join(test_files(MODULES[module]))}", flush=True)
+        result = run_module(module, args.jobs, args.keep, equivalents)
+        print(f"  {result.caught}/{result.counted} caught ({result.score:.1f} %), "
+              f"{len(result.survived)} survived, {len(result.equivalent)} equivalent, "
+              f"{result.seconds:.0f} s", flush=True)
+        for mutant in result.survived + result.untested + result.other:
+            print(f"    {mutant.name}: {' / '.join(mutant.changed)}", flush=True)
+        results.append(result)
+        write(results)
+    below = [r.module for r in results if r.score < TARGET]
+    if below:
+        print(f"Below {TARGET:.0f} %: {', '.join(below)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
