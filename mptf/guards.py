@@ -9,8 +9,7 @@ from __future__ import annotations
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1  # PostgreSQL's integer
-
+from mptf.models.base import MAX_ID
 
 NO_ID = 0  # no row has it: the ids of SQLite and PostgreSQL start at 1
 

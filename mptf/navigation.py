@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request, url_for
@@ -15,6 +16,8 @@ class NavItem:
     endpoint: str
     roles: tuple[str, ...]
     order: int = 50
+    # How many things wait for the user there (the unread notifications), shown beside it.
+    count: Callable[[User], int] | None = None
 
 
 ITEMS: list[NavItem] = [
@@ -35,7 +38,8 @@ def navigation(user: User) -> list[dict[str, str | bool]]:
     """The user's entries, in order; ``current`` marks the one entry whose address is the
     longest prefix of the page's (on /fund/cycles/1 that is "Funding cycles", not "Fund")."""
     views = current_app.view_functions
-    items = [{"label": i.label, "url": url_for(i.endpoint), "current": False}
+    items = [{"label": i.label, "url": url_for(i.endpoint), "current": False,
+              "count": i.count(user) if i.count else 0}
              for i in sorted(ITEMS, key=lambda i: i.order)
              if user.role in i.roles and i.endpoint in views]
     path = request.path if has_request_context() else ""

@@ -11,7 +11,7 @@ from mptf.extensions import db
 from mptf.forms_util import digits
 from mptf.models import AuditEvent, User
 from mptf.pagination import page_number, paginate
-from mptf.services.policy import roles_required
+from mptf.services.policy import AUDIT_READERS, Role, roles_required
 from mptf.services.unit_of_work import commit
 from mptf.views import refusals
 
@@ -19,7 +19,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 
 
 @bp.route("/users", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def users():
     form = UserForm()
     if form.validate_on_submit():
@@ -37,7 +37,7 @@ def users():
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def set_active(user_id: int):
     user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
@@ -59,7 +59,7 @@ def _parse_day(text: str | None) -> date | None:
 
 
 @bp.route("/audit")
-@roles_required("admin", "secretariat")
+@roles_required(AUDIT_READERS)
 def audit_log():
     form = AuditFilterForm(request.args)
     query = db.select(AuditEvent).order_by(AuditEvent.id.desc())

@@ -1,5 +1,6 @@
 """The fund's money: the balance, the contributions and their exports. The secretariat, the
-chair and the fund office see them; only the fund office records and corrects."""
+chair and the fund office see them (``MONEY_ROLES``); only the fund office records and
+corrects."""
 
 from __future__ import annotations
 
@@ -28,16 +29,14 @@ from mptf.money import rate_percent
 from mptf.navigation import NavItem, add
 from mptf.services.audit import events_for
 from mptf.services.errors import ServiceError
-from mptf.services.policy import roles_required
+from mptf.services.policy import MONEY_ROLES, Role, roles_required
 from mptf.services.unit_of_work import commit
 from mptf.views import refusals
 
 bp = Blueprint("allocation", __name__, url_prefix="/fund", template_folder="templates")
 
-VIEW_ROLES = services.VIEW_ROLES
-
-add(NavItem("Fund", "allocation.balance", VIEW_ROLES, 40),
-    NavItem("Contributions", "allocation.contributions", VIEW_ROLES, 41))
+add(NavItem("Fund", "allocation.balance", MONEY_ROLES, 40),
+    NavItem("Contributions", "allocation.contributions", MONEY_ROLES, 41))
 
 
 def _day() -> tuple[BalanceDayForm, date | None]:
@@ -63,7 +62,7 @@ def _current_rate() -> str:
 # --- the balance -----------------------------------------------------------------------------
 
 @bp.route("/")
-@roles_required(*VIEW_ROLES)
+@roles_required(MONEY_ROLES)
 def balance():
     form, on = _day()
     fund = services.balance(on)
@@ -76,7 +75,7 @@ def balance():
 
 
 @bp.route("/chart.svg")
-@roles_required(*VIEW_ROLES)
+@roles_required(MONEY_ROLES)
 def chart_svg():
     form, on = _day()
     if _bad_day(form):
@@ -92,7 +91,7 @@ def _suffix(on: date | None) -> str:
 
 
 @bp.route("/balance.<any(csv, xlsx):fmt>")
-@roles_required(*VIEW_ROLES)
+@roles_required(MONEY_ROLES)
 def balance_export(fmt: str):
     form, on = _day()
     if _bad_day(form):
@@ -107,7 +106,7 @@ def balance_export(fmt: str):
 
 
 @bp.route("/cycles.csv")
-@roles_required(*VIEW_ROLES)
+@roles_required(MONEY_ROLES)
 def cycles_export():
     form, on = _day()
     if _bad_day(form):
@@ -123,17 +122,17 @@ def _csv(text: str, name: str) -> Response:
 # --- contributions ------------------------------------------------------------------------------
 
 @bp.route("/contributions")
-@roles_required(*VIEW_ROLES)
+@roles_required(MONEY_ROLES)
 def contributions():
     table = exports.contribution_table()
     return render_template("allocation/contributions.html", table=table,
                            totals=exports.contribution_totals(table),
                            corrected=services.corrected_ids(), money=exports.MONEY,
-                           can_record=current_user.role in services.RECORD_ROLES)
+                           can_record=current_user.role == Role.FUND_OFFICE)
 
 
 @bp.route("/contributions.<any(csv, xlsx):fmt>")
-@roles_required(*VIEW_ROLES)
+@roles_required(MONEY_ROLES)
 def contributions_export(fmt: str):
     table = exports.contribution_table()
     if fmt == "csv":
@@ -155,7 +154,7 @@ def _recorded_message(contribution) -> str:
 
 
 @bp.route("/contributions/new", methods=["GET", "POST"])
-@roles_required(*services.RECORD_ROLES)
+@roles_required(Role.FUND_OFFICE)
 def new_contribution():
     form = _form(ContributionForm)
     status = 400 if request.method == "POST" else 200
@@ -178,17 +177,17 @@ def new_contribution():
 
 
 @bp.route("/contributions/<int:contribution_id>")
-@roles_required(*VIEW_ROLES)
+@roles_required(MONEY_ROLES)
 def contribution(contribution_id: int):
     found = services.contribution_for(current_user, contribution_id)
     return render_template("allocation/contribution.html", contribution=found,
                            history=events_for("contributions", found.id),
                            rate=rate_percent(found.fee_rate_bp),
-                           can_correct=current_user.role in services.RECORD_ROLES)
+                           can_correct=current_user.role == Role.FUND_OFFICE)
 
 
 @bp.route("/contributions/<int:contribution_id>/correct", methods=["GET", "POST"])
-@roles_required(*services.RECORD_ROLES)
+@roles_required(Role.FUND_OFFICE)
 def correct(contribution_id: int):
     found = services.contribution_for(current_user, contribution_id)
     if request.method == "GET":
