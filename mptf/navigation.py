@@ -34,7 +34,7 @@ def add(*items: NavItem) -> None:
             ITEMS.append(item)
 
 
-def navigation(user: User) -> list[dict[str, str | bool]]:
+def navigation(user: User) -> list[dict[str, str | bool | int]]:
     """The user's entries, in order; ``current`` marks the one entry whose address is the
     longest prefix of the page's (on /fund/cycles/1 that is "Funding cycles", not "Fund")."""
     views = current_app.view_functions

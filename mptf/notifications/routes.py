@@ -25,16 +25,8 @@ from mptf.services.unit_of_work import commit
 bp = Blueprint("notifications", __name__, url_prefix="/notifications",
                template_folder="templates")
 
-add(NavItem("Notifications", "notifications.index", ROLES, 85),
+add(NavItem("Notifications", "notifications.index", ROLES, 85, count=services.unread_count),
     NavItem("Outbox", "notifications.outbox", ("admin",), 92))
-
-
-@bp.app_context_processor
-def unread_notifications():
-    """The unread count the navigation shows beside "Notifications"."""
-    def count() -> int:
-        return services.unread_count(current_user) if current_user.is_authenticated else 0
-    return {"unread_notifications": count}
 
 
 @bp.route("/")
