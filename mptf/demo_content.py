@@ -7,7 +7,7 @@ import importlib
 from collections.abc import Iterator
 
 # Each module defines build() -> Iterator[str] (lines to print), flushing what it adds.
-DOMAINS = ("pipeline", "committee", "review", "allocation", "reports")
+DOMAINS = ("pipeline", "committee", "review", "allocation", "reports", "notifications")
 
 
 def build() -> Iterator[str]:
