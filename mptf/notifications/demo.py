@@ -44,7 +44,7 @@ def build() -> Iterator[str]:
         yield from _fresh_reminder()
     db.session.flush()
     counts = dict(db.session.execute(select(Notification.state, func.count(Notification.id))
-                                     .group_by(Notification.state)).tuples())
+                                     .group_by(Notification.state)).all())
     yield (f"Outbox: {counts.get('sent', 0)} messages of the demo's history delivered, "
            f"{counts.get('queued', 0)} queued (no SMTP server: read them on the Outbox page), "
            f"{counts.get('failed', 0)} failed.")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
+from wtforms.validators import InputRequired, NumberRange
 
-from mptf.forms_util import choices
+from mptf.forms_util import IntegerField, choices
 from mptf.models import NOTIFICATION_STATES
+from mptf.models.base import MAX_ID
 from mptf.notifications.services import EVENTS
 
 STATE_LABELS = {"queued": "queued", "sent": "sent", "failed": "failed",
@@ -15,6 +17,15 @@ STATE_LABELS = {"queued": "queued", "sent": "sent", "failed": "failed",
 
 class ActionForm(FlaskForm):
     """A button's form: its CSRF token only."""
+
+
+class MarkReadForm(FlaskForm):
+    """Marks read the messages up to the newest one the page showed: one that arrived after
+    the page was shown stays unread."""
+
+    upto = IntegerField("Newest message shown", validators=[
+        InputRequired("Say up to which message to mark read."),
+        NumberRange(1, MAX_ID, "There is no such message.")])
 
 
 class OutboxFilterForm(FlaskForm):

@@ -13,6 +13,7 @@ from mptf.notifications.delivery import smtp_settings
 from mptf.notifications.forms import (
     STATE_LABELS,
     ActionForm,
+    MarkReadForm,
     OutboxFilterForm,
     chosen,
     preferences_form,
@@ -29,25 +30,32 @@ add(NavItem("Notifications", "notifications.index", ROLES, 85, count=services.un
     NavItem("Outbox", "notifications.outbox", ("admin",), 92))
 
 
+def _index(form: MarkReadForm | None = None, status: int = 200):
+    page = paginate(services.my_notifications(current_user), page_number(request.args),
+                    per_page=50)
+    newest = max((n.id for n in page.items), default=None)
+    return render_template("notifications/index.html", page=page, newest=newest,
+                           unread=services.unread_count(current_user),
+                           local_path=services.local_path,
+                           form=form or MarkReadForm(upto=newest)), status
+
+
 @bp.route("/")
 @roles_required(*ROLES)
 def index():
-    page = paginate(services.my_notifications(current_user), page_number(request.args),
-                    per_page=50)
-    unread = services.unread_count(current_user)
-    return render_template("notifications/index.html", page=page, unread=unread,
-                           form=ActionForm())
+    return _index()
 
 
 @bp.route("/read", methods=["POST"])
 @roles_required(*ROLES)
 def mark_read():
-    form = ActionForm()
-    if form.validate_on_submit():
-        count = services.mark_all_read(current_user)
-        commit()
-        flash(f"{count} notification{'s' if count != 1 else ''} marked read." if count else
-              "Every notification was read already.", "success")
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        return _index(form, 400)
+    count = services.mark_read(current_user, form.upto.data)
+    commit()
+    flash(f"{count} notification{'s' if count != 1 else ''} marked read." if count else
+          "Every notification shown was read already.", "success")
     return redirect(url_for("notifications.index"))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context
 from sqlalchemy import func, select, update
@@ -58,6 +59,12 @@ def link_to(endpoint: str, **values: Any) -> str:
     if not current_app.config.get("BASE_URL") and not has_request_context():
         base = LOCAL_BASE_URL
     return external_url(endpoint, base_url=base, **values)
+
+
+def local_path(link: str) -> str:
+    """A message's link as the site links it: its path, on whichever host serves the page."""
+    parts = urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def fund_name() -> str:
@@ -155,11 +162,11 @@ def unread_count(user: User) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
-def mark_all_read(user: User) -> int:
-    """Marks the user's unread messages read; returns how many there were."""
+def mark_read(user: User, upto: int) -> int:
+    """Marks the user's unread messages up to id ``upto`` read; returns how many."""
     result = db.session.execute(
         update(Notification).where(Notification.user_id == user.id,
-                                   Notification.read_at.is_(None))
+                                   Notification.id <= upto, Notification.read_at.is_(None))
         .values(read_at=utcnow()).execution_options(synchronize_session=False))
     return result.rowcount or 0
 
@@ -168,7 +175,7 @@ def preferences(user: User) -> dict[str, bool]:
     """Each kind of message: True when the user receives it by e-mail."""
     chosen = dict(db.session.execute(select(
         NotificationPreference.event, NotificationPreference.by_email).where(
-        NotificationPreference.user_id == user.id)).tuples())
+        NotificationPreference.user_id == user.id)).all())
     return {event: kind.mandatory or chosen.get(event, True) for event, kind in EVENTS.items()}
 
 
@@ -212,7 +219,7 @@ def outbox(state: str | None = None):
 
 def outbox_counts() -> dict[str, int]:
     return dict(db.session.execute(select(Notification.state, func.count(Notification.id))
-                                   .group_by(Notification.state)).tuples())
+                                   .group_by(Notification.state)).all())
 
 
 def message_for(user: User, notification_id: int) -> Notification:
