@@ -33,6 +33,7 @@ from mptf.models import (
     FundingCycle,
     Membership,
     MembershipRepresentative,
+    Notification,
     Organisation,
     Review,
     ReviewRound,
@@ -115,6 +116,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "admin.users": signed_in(403, admin=200),
     "admin.set_active": signed_in(403, admin=PASS),
     "admin.audit_log": signed_in(403, sec=200, admin=200),
+    # notifications: each user's own; the outbox is the admin's
+    "notifications.index": SIGNED_IN_ALL,
+    "notifications.mark_read": signed_in(PASS),
+    "notifications.preferences": SIGNED_IN_ALL,
+    "notifications.outbox": signed_in(403, admin=200),
+    "notifications.outbox_message": signed_in(403, admin=200),
+    "notifications.retry": signed_in(403, admin=PASS),
     # main and public
     "main.index": row(HOME, anon="→/portfolio/"),
     "main.home": SIGNED_IN_ALL,
@@ -286,7 +294,7 @@ class World:
         return ids[{"attachment_id": "attachment", "membership_id": "membership",
                     "user_id": "user", "contribution_id": "contribution",
                     "allocation_id": "allocation", "run_id": "run",
-                    "token_id": "spare_token"}[argument]]
+                    "token_id": "spare_token", "notification_id": "notification"}[argument]]
 
 
 TERM = factories.sitting_term()
@@ -414,6 +422,7 @@ def build() -> dict[str, int]:
             "approved_cycle": approved.id, "draft_cycle": drafting.id,
             "issued_decision": issued.id, "draft_decision": draft_decision.id,
             "spare_token": _spare_token.id,
+            "notification": db.session.scalar(select(func.min(Notification.id))),
             **{f"user:{p}": u.id for p, u in {TEAM: ken, OTHER: bgd, SEC: sec, REV: reviewer,
                                              CHAIR: chair, OFFICE: office,
                                              ADMIN: admin}.items()}}
