@@ -141,6 +141,7 @@ def demo_command(reset: bool) -> None:
 
 def _add_domain_commands() -> None:
     from mptf.allocation.cli import cli as allocation_cli
+    from mptf.api.cli import iati_command
     from mptf.committee.cli import cli as committee_cli
     from mptf.main.cli import maintenance_command
     from mptf.notifications.cli import cli as mail_cli
@@ -153,6 +154,8 @@ def _add_domain_commands() -> None:
                   export_cli, maintenance_command):
         main.add_command(group)
     main.add_command(mail_cli)
+    # The API's IATI file is one of the exports: ``mptf export iati``.
+    export_cli.add_command(iati_command)
 
 
 _add_domain_commands()

@@ -3,9 +3,7 @@ template helpers and the SQLite foreign-key pragma."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Flask, Response, g, jsonify, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,6 +12,7 @@ from mptf import formatting
 from mptf.extensions import db, login_manager
 from mptf.forms_util import digits
 from mptf.services.errors import NotAllowed, NotFound, ServiceError
+from mptf.urls import external_url  # noqa: F401  (mptf.web.external_url, as before)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -29,19 +28,6 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-
-def external_url(endpoint: str, *, base_url: str | None = None, **values) -> str:
-    """An absolute link to ``endpoint``: on ``base_url`` or ``MPTF_BASE_URL`` when there is
-    one (in or outside a request), never on the request's Host header; without (the demo),
-    on the request's host, which ``TRUSTED_HOSTS`` limits to the local machine's names."""
-    base = base_url or current_app.config.get("BASE_URL")
-    if not base:
-        return url_for(endpoint, _external=True, **values)
-    parts = urlsplit(base)
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
-                                       url_scheme=parts.scheme)
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def wants_json() -> bool:

@@ -169,3 +169,7 @@ class IncludeForm(FlaskForm):
     """Undoing an exclusion: CSRF only."""
 
     include = SubmitField("Count it again")
+
+
+class RunForm(FlaskForm):
+    """Running a cycle's allocation: CSRF only (the method is a plain field of the post)."""

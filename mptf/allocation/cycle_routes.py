@@ -3,38 +3,40 @@ roles compares a what-if with the saved run; the chair approves by issuing the d
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from mptf.allocation import cycles
-from mptf.allocation.cycle_forms import IncludeForm, cycle_form, exclusion_form, what_if_form
+from mptf.allocation.cycle_forms import (
+    IncludeForm,
+    RunForm,
+    cycle_form,
+    exclusion_form,
+    what_if_form,
+)
+from mptf.allocation.decision_documents import run_lines, without_na
+from mptf.allocation.decisions import decision_for_cycle
 from mptf.allocation.routes import bp
+from mptf.documents.tables import export_table
 from mptf.extensions import db
 from mptf.forms_util import digits
-from mptf.models import AllocationRun, FundingCycle, ThematicArea
+from mptf.models import AllocationRun, ConceptNote, FundingCycle, ThematicArea
+from mptf.models.money import CycleStatus
 from mptf.navigation import NavItem, add
-from mptf.services.errors import NotFound, ServiceError
-from mptf.services.policy import roles_required
+from mptf.services.errors import ServiceError
+from mptf.services.policy import MONEY_ROLES, Role, roles_required
 from mptf.services.unit_of_work import commit
+from mptf.spreadsheet import csv_response, xlsx_response
+from mptf.views import refusals
 from scoring import AllocationPolicy, explain, money_left
 from scoring.summaries import allocation_totals
 
-CYCLE_ROLES = ("secretariat", "chair", "fund_office")
-add(NavItem("Funding cycles", "allocation.cycles", CYCLE_ROLES, 45))
-
-
-def _cycle(cycle_id: int) -> FundingCycle:
-    try:
-        return cycles.cycle_for(current_user, cycle_id)
-    except NotFound:
-        abort(404)
+add(NavItem("Funding cycles", "allocation.cycles", tuple(MONEY_ROLES), 45))
 
 
 @bp.route("/cycles/", endpoint="cycles")
-@roles_required(*CYCLE_ROLES)
+@roles_required(MONEY_ROLES)
 def cycles_index():
     found = db.session.scalars(db.select(FundingCycle).order_by(FundingCycle.id.desc())).all()
     return render_template("allocation/cycles.html", cycles=found,
@@ -47,26 +49,15 @@ def _input(form) -> cycles.CycleInput:
                              policy=form.policy_dict(), round_ids=form.round_ids.data or [])
 
 
-def _errors(form, exc: ServiceError) -> None:
-    flash(exc.message, "error")
-    for name, problems in exc.fields.items():
-        target = "envelope" if name == "envelope" else name
-        if target in form:
-            form[target].errors = list(form[target].errors) + problems
-
-
 @bp.route("/cycles/new", methods=["GET", "POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def new_cycle():
     form = cycle_form()
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             cycle = cycles.create_cycle(current_user, _input(form))
             commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            _errors(form, exc)
-        else:
+        if not refused:
             flash(f"Funding cycle '{cycle.name}' created; run its allocation next.", "success")
             return redirect(url_for("allocation.cycle", cycle_id=cycle.id))
     return render_template("allocation/cycle_edit.html", form=form, cycle=None), \
@@ -74,28 +65,19 @@ def new_cycle():
 
 
 @bp.route("/cycles/<int:cycle_id>/edit", methods=["GET", "POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def edit_cycle(cycle_id: int):
-    cycle = _cycle(cycle_id)
+    cycle = cycles.cycle_for(current_user, cycle_id)
     form = cycle_form(cycle if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             cycles.update_cycle(current_user, cycle, _input(form))
             commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            _errors(form, exc)
-        else:
+        if not refused:
             flash("Cycle saved. Run the allocation again to apply the changes.", "success")
-            return redirect(url_for("allocation.cycle", cycle_id=cycle.id))
+            return redirect(url_for("allocation.cycle", cycle_id=cycle_id))
     return render_template("allocation/cycle_edit.html", form=form, cycle=cycle), \
         400 if request.method == "POST" else 200
-
-
-def _run_table(run: AllocationRun) -> pd.DataFrame:
-    from mptf.reports.documents import _run_lines
-
-    return _run_lines(run)
 
 
 def _totals(lines: pd.DataFrame, run: AllocationRun) -> dict[str, pd.DataFrame]:
@@ -103,8 +85,6 @@ def _totals(lines: pd.DataFrame, run: AllocationRun) -> dict[str, pd.DataFrame]:
     frame = lines[["note_id", "thematic_area", "region", "status", "requested", "amount"]]
     frame = frame.astype({"requested": "int64", "amount": "int64", "thematic_area": "int64"})
     areas = [a.id for a in db.session.scalars(db.select(ThematicArea).order_by(ThematicArea.id))]
-    from mptf.reports.documents import without_na
-
     return {name: without_na(frame) for name, frame in {
         "by_area": allocation_totals(frame, "thematic_area", envelope=run.envelope_cents,
                                      floors=policy.thematic_floor, caps=policy.thematic_cap,
@@ -115,13 +95,11 @@ def _totals(lines: pd.DataFrame, run: AllocationRun) -> dict[str, pd.DataFrame]:
 
 
 @bp.route("/cycles/<int:cycle_id>")
-@roles_required(*CYCLE_ROLES)
+@roles_required(MONEY_ROLES)
 def cycle(cycle_id: int):
-    from mptf.reports.decisions import decision_for_cycle
-
-    found = _cycle(cycle_id)
+    found = cycles.cycle_for(current_user, cycle_id)
     run = cycles.latest_run(found)
-    lines = _run_table(run) if run is not None and run.lines else None
+    lines = run_lines(run) if run is not None and run.lines else None
     if lines is not None:
         lines["reason"] = cycles.line_reasons(run, lines)
     stale = cycles.stale_reasons(run) if run is not None else []
@@ -131,34 +109,35 @@ def cycle(cycle_id: int):
         left=money_left(lines, cycles.run_funds(run)) if lines is not None else None,
         stale=cycles.stale_sentence(stale) if stale else None,
         labels=cycles.STATUS_LABELS, decision=decision_for_cycle(found),
-        funds=cycles.funds_for(found) if found.status == "draft" else None,
+        funds=cycles.funds_for(found) if found.status == CycleStatus.DRAFT else None,
         area_names={a.id: str(a) for a in db.session.scalars(db.select(ThematicArea))})
 
 
 @bp.route("/cycles/<int:cycle_id>/exclusions", methods=["GET", "POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def exclusions(cycle_id: int):
     """The notes the secretariat takes out of the cycle's runs, each with its reason."""
-    found = _cycle(cycle_id)
-    form = exclusion_form(cycles.exclusion_candidates(found) if found.status == "draft" else [])
+    found = cycles.cycle_for(current_user, cycle_id)
+    draft = found.status == CycleStatus.DRAFT
+    form = exclusion_form(cycles.exclusion_candidates(found) if draft else [])
     if request.method == "GET" and digits(request.args.get("note_id", "")):
         form.note_id.data = int(request.args["note_id"])
     status = 200
-    if found.status == "draft" and form.validate_on_submit():
-        try:
+    if draft and form.validate_on_submit():
+        with refusals(form) as refused:
             exclusion = cycles.exclude_note(current_user, found, form.note_id.data,
                                             form.reason.data)
+            message = (f"{exclusion.note.reference} is excluded from {found.name}. Run the "
+                       "allocation again to apply it.")
             commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            _errors(form, exc)
-            status = exc.status
+        if refused:
+            status = refused.status
+            found = cycles.cycle_for(current_user, cycle_id)
         else:
-            flash(f"{exclusion.note.reference} is excluded from {found.name}. Run the "
-                  "allocation again to apply it.", "success")
-            return redirect(url_for("allocation.exclusions", cycle_id=found.id))
+            flash(message, "success")
+            return redirect(url_for("allocation.exclusions", cycle_id=cycle_id))
     elif request.method == "POST":
-        if found.status != "draft":
+        if not draft:
             flash("The cycle is approved; its notes can no longer be excluded.", "error")
             status = 409
         else:
@@ -168,32 +147,26 @@ def exclusions(cycle_id: int):
 
 
 @bp.route("/cycles/<int:cycle_id>/exclusions/<int:note_id>/include", methods=["POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def include_note(cycle_id: int, note_id: int):
-    found = _cycle(cycle_id)
+    found = cycles.cycle_for(current_user, cycle_id)
     if not IncludeForm().validate_on_submit():
         abort(400)
-    try:
+    with refusals() as refused:
         note = cycles.include_note(current_user, found, note_id)
+        message = (f"{note.reference} counts again in {found.name}. Run the allocation again "
+                   "to apply it.")
         commit()
-    except NotFound:
-        abort(404)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(f"{note.reference} counts again in {found.name}. Run the allocation again to "
-              "apply it.", "success")
+    if not refused:
+        flash(message, "success")
     return redirect(url_for("allocation.exclusions", cycle_id=cycle_id))
 
 
 @bp.route("/cycles/<int:cycle_id>/run", methods=["POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def run_cycle(cycle_id: int):
-    from mptf.reports.forms import IssueForm
-
-    found = _cycle(cycle_id)
-    if not IssueForm().validate_on_submit():
+    found = cycles.cycle_for(current_user, cycle_id)
+    if not RunForm().validate_on_submit():
         abort(400)
     method = request.form.get("method", "greedy")
     if method not in ("greedy", "optimal"):
@@ -211,10 +184,10 @@ def run_cycle(cycle_id: int):
 
 
 @bp.route("/cycles/<int:cycle_id>/what-if")
-@roles_required(*CYCLE_ROLES)
+@roles_required(MONEY_ROLES)
 def what_if(cycle_id: int):
     """A run with another policy, envelope or method, beside the saved run; nothing saved."""
-    found = _cycle(cycle_id)
+    found = cycles.cycle_for(current_user, cycle_id)
     run = cycles.latest_run(found)
     form = what_if_form(found, request.args if request.args else None)
     result, comparison, problem = None, None, None
@@ -233,8 +206,6 @@ def what_if(cycle_id: int):
 
 
 def _compare(run: AllocationRun | None, result) -> pd.DataFrame:
-    from mptf.models import ConceptNote
-
     table = result.table[["note_id", "status", "amount"]].rename(
         columns={"status": "what_if_status", "amount": "what_if_amount"})
     table["what_if_reason"] = explain(result.table, result.funds, result.policy).to_numpy()
@@ -253,26 +224,22 @@ def _compare(run: AllocationRun | None, result) -> pd.DataFrame:
 
 
 @bp.route("/cycles/<int:cycle_id>/runs/<int:run_id>.<any(csv, xlsx):fmt>")
-@roles_required(*CYCLE_ROLES)
+@roles_required(MONEY_ROLES)
 def run_export(cycle_id: int, run_id: int, fmt: str):
-    from mptf.reports.documents import to_csv, to_xlsx
-
-    found = _cycle(cycle_id)
+    found = cycles.cycle_for(current_user, cycle_id)
     run = db.session.get(AllocationRun, run_id)
     if run is None or run.cycle_id != found.id:
         abort(404)
-    lines = _run_table(run)
-    table = pd.DataFrame({
+    lines = run_lines(run)
+    table = export_table(pd.DataFrame({
         "Order": lines["order"], "Reference": lines["reference"], "Country": lines["country"],
         "Region": lines["region"], "Thematic area": lines["thematic_area"],
         "Score": lines["score"], "Requested": lines["requested"],
         "Status": [cycles.STATUS_LABELS.get(s, s) for s in lines["status"]],
         "Amount": lines["amount"], "From earmarked": lines["from_earmarked"],
-        "From unearmarked": lines["from_unearmarked"]})
+        "From unearmarked": lines["from_unearmarked"]}),
+        {a.id: str(a) for a in db.session.scalars(db.select(ThematicArea))})
     name = f"cycle-{found.id}-run-{run.id}"
     if fmt == "csv":
-        return Response(to_csv(table), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
-    return send_file(io.BytesIO(to_xlsx({"Run": table})), as_attachment=True,
-                     download_name=f"{name}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return csv_response(table, f"{name}.csv")
+    return xlsx_response({"Run": table}, f"{name}.xlsx")

@@ -48,7 +48,7 @@ from mptf.models.base import utcnow
 from mptf.money import usd_plain
 from mptf.pipeline.rules import add_months
 from mptf.public import portfolio
-from mptf.web import external_url
+from mptf.urls import external_url
 
 IATI_VERSION = "2.03"
 # Placeholders until the fund registers as an IATI publisher: set IATI_REPORTING_ORG_REF
@@ -183,7 +183,7 @@ def activities_xml(now: datetime | None = None, base_url: str | None = None) -> 
     """Every funded programme as one ``iati-activities`` document (UTF-8 bytes). With no
     funded programme yet the root has no activity, which the schema does not accept: IATI
     asks publishers not to publish an empty file. Decision links are made on ``base_url`` or
-    ``MPTF_BASE_URL`` (``web.external_url``); without either, outside a request, left out."""
+    ``MPTF_BASE_URL`` (``mptf.urls.external_url``); without either, outside a request, left out."""
     now = (now or utcnow()).replace(microsecond=0)
     root = ET.Element("iati-activities", {"version": IATI_VERSION,
                                           "generated-datetime": now.isoformat() + "Z"})

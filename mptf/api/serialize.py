@@ -21,7 +21,7 @@ from mptf.models import (
 )
 from mptf.money import usd_plain
 from mptf.public.portfolio import FundTotals, Programme
-from mptf.web import external_url
+from mptf.urls import external_url
 
 
 def money(prefix: str, cents: int | None) -> dict[str, Any]:

@@ -262,8 +262,17 @@ class TransferLine(db.Model):
         return self.direct_cents + self.indirect_cents
 
 
-OUTCOME_MODES = ("consensus", "no_consensus")
-ESCALATION_STEPS = ("principals", "secretary_general")
+OUTCOME_LABELS = {"consensus": "Consensus",
+                  "no_consensus": "No consensus: escalated"}
+ESCALATION_LABELS = {
+    "principals": "The Coordinator works with the principals of the Network's Executive "
+                  "Committee to reach agreement",
+    "secretary_general": "Referred to the Secretary-General",
+}
+OUTCOME_MODES = tuple(OUTCOME_LABELS)
+ESCALATION_STEPS = tuple(ESCALATION_LABELS)
+
+
 class DecisionStatus(StrEnum):
     DRAFT = "draft"
     ISSUED = "issued"

@@ -307,16 +307,17 @@ def contributions_by_earmark() -> list[dict[str, Any]]:
 
 # --- the pipeline in aggregate ----------------------------------------------------------------
 
-def _demand_frame() -> pd.DataFrame:
-    """Pipeline, selected and funded notes as ``scoring.demand`` reads them: counts and money
-    only, never a title or a text."""
+def demand_frame() -> pd.DataFrame:
+    """Pipeline, selected and funded notes as ``scoring.demand`` reads them: counts, money,
+    country, region and thematic area only, never a title or a text (the pipeline report
+    reads it too)."""
     rows = db.session.execute(
-        select(ConceptNote.id, ConceptNote.status, ConceptNote.total_cents, Country.region,
-               ConceptNote.thematic_area_id, Allocation.amount_cents)
+        select(ConceptNote.id, ConceptNote.status, ConceptNote.total_cents, Country.name,
+               Country.region, ConceptNote.thematic_area_id, Allocation.amount_cents)
         .join(Country, Country.id == ConceptNote.country_id)
         .outerjoin(Allocation, Allocation.note_id == ConceptNote.id)
         .where(ConceptNote.status.in_(["pipeline", "selected", "funded"]))).all()
-    frame = pd.DataFrame(rows, columns=["note_id", "status", "requested", "region",
+    frame = pd.DataFrame(rows, columns=["note_id", "status", "requested", "country", "region",
                                         "thematic_area", "allocated"])
     frame["allocated"] = frame["allocated"].fillna(0).astype("int64")
     frame["requested"] = frame["requested"].astype("int64")
@@ -332,7 +333,7 @@ def area_names() -> dict[int, str]:
 def pipeline_demand() -> dict[str, list[dict[str, Any]]]:
     """Funded and unfunded demand by thematic area and by region (``scoring.demand``), with
     every area and region listed."""
-    frame = _demand_frame()
+    frame = demand_frame()
     names = area_names()
     out: dict[str, list[dict[str, Any]]] = {}
     for key, keys in (("thematic_area", list(names)), ("region", list(REGIONS))):

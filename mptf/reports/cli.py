@@ -1,4 +1,5 @@
-"""``mptf export …``: the documents on the command line."""
+"""``mptf export …``: the documents on the command line (``mptf.cli`` mounts the group, and
+the API's ``export iati`` in it)."""
 
 from __future__ import annotations
 
@@ -31,11 +32,12 @@ def _cycle(name_or_id: str):
 
 
 def _issued(cycle):
-    from mptf.reports.decisions import decision_for_cycle
+    from mptf.allocation.decisions import decision_for_cycle
+    from mptf.models.money import DecisionStatus
     from mptf.services.errors import ServiceError
 
     decision = decision_for_cycle(cycle)
-    if decision is None or decision.status != "issued":
+    if decision is None or decision.status != DecisionStatus.ISSUED:
         raise ServiceError(f"The decision on '{cycle.name}' is not issued yet.")
     return decision
 
@@ -61,9 +63,8 @@ def export_decision(cycle: str, output: str) -> None:
 @refusals_exit_2
 def export_letters(cycle: str, output: str) -> None:
     """One decision letter per note considered in CYCLE, to its Resident Coordinator."""
+    from mptf.allocation.decisions import letter
     from mptf.extensions import db
-    from mptf.reports import documents
-    from mptf.reports.decisions import store_document
 
     decision = _issued(_cycle(cycle))
     folder = Path(output)
@@ -71,11 +72,7 @@ def export_letters(cycle: str, output: str) -> None:
     lines = sorted(decision.run.lines, key=lambda line: line.order)
     with click.progressbar(lines, label="Letters", show_pos=True) as bar:
         for line in bar:
-            note = line.note
-            stored = store_document(
-                "letter", documents.letter_reference(decision, note),
-                f"Decision letter on {note.reference}", documents.letter_pdf(decision, note),
-                decision=decision, note_id=note.id, issued_at=decision.issued_at)
+            stored = letter(decision, line.note)
             (folder / f"{stored.reference}.pdf").write_bytes(stored.data)
     db.session.commit()
     click.echo(f"Wrote {len(lines)} letters to {folder}.")
@@ -92,12 +89,3 @@ def export_pipeline(output: str) -> None:
     data = documents.pipeline_report_pdf()
     Path(output).write_bytes(data)
     click.echo(f"Wrote {output} ({len(data):,} bytes).")
-
-
-def _attach_iati() -> None:
-    from mptf.api.cli import iati_command
-
-    cli.add_command(iati_command)
-
-
-_attach_iati()

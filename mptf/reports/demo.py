@@ -8,11 +8,10 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from mptf.allocation import cycles
+from mptf.allocation import cycles, decisions
 from mptf.extensions import db
 from mptf.models import FundingCycle, ReviewRound, User
 from mptf.models.base import replaying, utcnow
-from mptf.reports import decisions
 from mptf.review.demo import round_name
 
 

@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, RadioField, StringField, SubmitFiel
 from wtforms.validators import DataRequired, Length, Optional
 
 from mptf.forms_util import choices
-from mptf.reports.decisions import ESCALATION_LABELS, OUTCOME_LABELS
+from mptf.models.money import ESCALATION_LABELS, OUTCOME_LABELS
 
 
 def decision_form(members, funded_notes, decision=None, **kwargs: Any) -> FlaskForm:

@@ -20,7 +20,7 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from mptf import create_app
-from mptf.allocation import cycles
+from mptf.allocation import cycles, decisions
 from mptf.api import tokens
 from mptf.extensions import db
 from mptf.models import (
@@ -40,7 +40,6 @@ from mptf.models import (
     User,
 )
 from mptf.reference.seed import seed_reference_data
-from mptf.reports import decisions
 from mptf.review import services as review
 from tests import factories
 from tests.conftest import csrf_token, make_test_config

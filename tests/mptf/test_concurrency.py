@@ -177,12 +177,12 @@ CHILD = textwrap.dedent("""
     from mptf import create_app
     from mptf.extensions import db
     from mptf.models import Decision, User
-    from mptf.reports import decisions, documents
+    from mptf.allocation import decision_documents, decisions
 
-    def killed_mid_render(decision):
+    def killed_mid_render(decision, verify_url):
         os.kill(os.getpid(), signal.SIGKILL)
 
-    documents.decision_pdf = killed_mid_render
+    decision_documents.decision_pdf = killed_mid_render
     app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x",
                       "SQLALCHEMY_ENGINE_OPTIONS": {
                           "connect_args": {"options": "-csearch_path=" + sys.argv[2]}}})
@@ -195,7 +195,7 @@ CHILD = textwrap.dedent("""
 
 
 def test_a_process_killed_while_issuing_leaves_none_of_the_decision(request):
-    from mptf.reports import decisions
+    from mptf.allocation import decisions
     from tests.mptf.reports.conftest import the_chair
 
     decision = request.getfixturevalue("draft")

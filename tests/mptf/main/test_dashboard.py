@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from mptf.allocation import decisions
 from mptf.extensions import db
 from mptf.models import LoginThrottle, User
 from mptf.models.base import utcnow
-from mptf.reports import decisions
 from mptf.review import services as review
 from tests import factories
 from tests.conftest import counting_queries

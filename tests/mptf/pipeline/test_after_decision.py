@@ -5,9 +5,9 @@ which it (and no other country team) may download (issue 22, item 9)."""
 import lxml.html
 import pytest
 
+from mptf.allocation import decisions
 from mptf.extensions import db
 from mptf.formatting import day
-from mptf.reports import decisions
 from tests import factories
 from tests.mptf.reports.conftest import (  # noqa: F401
     MEETING,

@@ -5,10 +5,9 @@ from datetime import date
 
 import pytest
 
-from mptf.allocation import cycles
+from mptf.allocation import cycles, decisions
 from mptf.extensions import db
 from mptf.models import Contribution, User
-from mptf.reports import decisions
 from mptf.review import services as review
 from tests import factories
 from tests.mptf.review.conftest import (  # noqa: F401

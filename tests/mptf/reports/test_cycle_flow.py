@@ -5,11 +5,10 @@ money held is refused with nothing written. (Fixtures in this folder's conftest.
 
 import pytest
 
-from mptf.allocation import cycles
+from mptf.allocation import cycles, decisions
 from mptf.allocation.services import available_funds
 from mptf.extensions import db
 from mptf.models import Allocation, AllocationRun, ConceptNote, Decision, FundingCycle
-from mptf.reports import decisions
 from mptf.services.errors import ServiceError
 from tests.mptf.reports.conftest import contribute, the_chair
 

@@ -9,11 +9,12 @@ from html import unescape
 import pytest
 from pypdf import PdfReader
 
-from mptf.allocation import cycles
+from mptf.allocation import cycles, decision_documents, decisions
 from mptf.cli import main
+from mptf.documents.pdf import sha256
 from mptf.extensions import db
 from mptf.models import Allocation, ConceptNote, FundingCycle, TransferLine
-from mptf.reports import decisions, documents
+from mptf.reports import documents
 from mptf.services.errors import Conflict, ServiceError
 from tests import factories
 from tests.mptf.reports.conftest import MEETING, appoint, contribute, the_chair
@@ -51,7 +52,7 @@ def test_issuing_approves_the_cycle_and_seals_the_pdf(issued, pipeline_notes):
     assert [statuses[pipeline_notes[i].id] for i in range(8)] == [
         "selected", "selected", "pipeline", "pipeline", "selected", "pipeline", "pipeline",
         "pipeline"]
-    assert issued.pdf_sha256 == documents.sha256(issued.pdf)
+    assert issued.pdf_sha256 == sha256(issued.pdf)
 
 
 def test_an_issued_decision_cannot_change_or_be_issued_again(issued, committee, teams):
@@ -68,7 +69,7 @@ def test_stored_bytes_are_served_and_rerendering_gives_the_same_bytes(client, is
     response = client.get(f"/reports/decisions/{issued.id}.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data == issued.pdf
-    assert documents.decision_pdf(issued) == issued.pdf
+    assert decision_documents.decision_pdf(issued, decisions.verification_url()) == issued.pdf
     meta = PdfReader(io.BytesIO(issued.pdf)).metadata
     assert meta.title == f"Steering Committee decision {issued.reference}"
     assert meta.creation_date.replace(tzinfo=None) == issued.issued_at
@@ -109,7 +110,7 @@ def test_totals_reconcile_with_the_fund_balance(issued):
     unearmarked, earmarked = available_funds()
     # 3,500,000.00 deposited, 1 % fee = 35,000.00, net 3,465,000.00, allocated 3,210,000.00
     assert unearmarked + sum(earmarked.values()) == 346_500_000 - 321_000_000
-    tables = documents.decision_tables(issued)
+    tables = decision_documents.decision_tables(issued)
     assert int(tables["approved"]["Amount"].sum()) == 321_000_000
     assert int(tables["puno_totals"]["Total"].sum()) == 321_000_000
     assert int(tables["by_area"]["Allocated"].sum()) == 321_000_000
@@ -338,7 +339,7 @@ def test_user_text_is_escaped_in_the_pdf_and_fetches_nothing(issued, pipeline_no
     note = pipeline_notes[4]
     payload = '<img src="http://127.0.0.1:9/x"> <link href="file:///etc/passwd">'
     note.title = payload
-    letter = documents.letter_pdf(issued, note)
+    letter = decision_documents.letter_pdf(issued, note, decisions.verification_url())
     assert '<img src="http://127.0.0.1:9/x">' in pdf_text(letter)
     assert not [r for r in caplog.records if "127.0.0.1:9" in r.getMessage()]
 
@@ -401,7 +402,8 @@ def test_the_decision_page_names_every_outcome_and_every_letter(client, auth, is
 ])
 def test_a_letter_names_the_cycle_once(issued, pipeline_notes, name, phrase):
     issued.cycle.name = name  # not "the funding cycle Funding cycle 2026-3"
-    text = " ".join(pdf_text(documents.letter_pdf(issued, pipeline_notes[4])).split())
+    letter = decision_documents.letter_pdf(issued, pipeline_notes[4], decisions.verification_url())
+    text = " ".join(pdf_text(letter).split())
     assert phrase in text
     assert "funding cycle Funding cycle" not in text
 

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from mptf.allocation import decision_documents, decisions
 from mptf.extensions import db
 from mptf.models import Allocation
-from mptf.reports import decisions, documents
+from mptf.reports import documents
 from tests.mptf.reports.conftest import the_chair
 
 ROWS = 70
@@ -56,7 +57,7 @@ def money(cents: int) -> str:
 @pytest.fixture
 def long_decision(draft, monkeypatch):
     """The draft decision issued with its tables grown to ROWS rows each."""
-    real = documents.decision_tables
+    real = decision_documents.decision_tables
 
     def grown(decision):
         tables = real(decision)
@@ -65,14 +66,14 @@ def long_decision(draft, monkeypatch):
                 "transfers": repeated(tables["transfers"], "Reference", "TRAN"),
                 "puno_totals": repeated(tables["puno_totals"], "PUNO", "PUNO")}
 
-    monkeypatch.setattr(documents, "decision_tables", grown)
+    monkeypatch.setattr(decision_documents, "decision_tables", grown)
     decisions.issue(the_chair(), draft)
     db.session.commit()
     return draft
 
 
 def test_the_decisions_tables_keep_their_total_at_the_end(long_decision):
-    tables = documents.decision_tables(long_decision)
+    tables = decision_documents.decision_tables(long_decision)
     texts = pages(long_decision.pdf)
     check_table(texts, header="Rank Reference Country Title", row=re.compile(r"APPR-\d{3}"),
                 total=f"Total {money(int(tables['approved']['Amount'].sum()))}")
@@ -91,10 +92,10 @@ def test_a_letters_table_keeps_its_total_at_the_end(long_decision, pipeline_note
     note = allocation.note
     transfers = [(f"AGENCY-{i:03d}", 1_000_000, 70_000, 1_070_000)
                  for i in range(1, ROWS + 1)]
-    from mptf.reports.pdf import render_pdf
+    from mptf.documents.pdf import render_pdf
 
     data = render_pdf(
-        "pdf/letter.html", reference=documents.letter_reference(long_decision, note),
+        "pdf/letter.html", reference=decision_documents.letter_reference(long_decision, note),
         title="Decision letter", created=long_decision.issued_at, decision=long_decision,
         note=note, line=None, allocation=allocation, transfers=transfers, reason="",
         conditions="")
@@ -139,7 +140,7 @@ def test_the_round_reports_ranking_repeats_its_header(scored, monkeypatch):
 def test_a_total_never_starts_a_page_alone(app, rows):
     """With 76 rows the last row ends page 2 exactly: the total would start page 3 alone,
     under a repeated header; the stylesheet keeps it with the last row instead."""
-    from mptf.reports.pdf import html_to_pdf
+    from mptf.documents.pdf import html_to_pdf
 
     body = "".join(f"<tr><td>LINE-{i:03d}</td><td class=num>1.00</td></tr>"
                    for i in range(1, rows + 1))

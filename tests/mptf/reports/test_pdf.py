@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from mptf.charts import bars
-from mptf.reports.pdf import STATIC_DIR, PackageOnlyFetcher, RefusedURL, html_to_pdf
+from mptf.documents.pdf import STATIC_DIR, PackageOnlyFetcher, RefusedURL, html_to_pdf
 
 HOSTILE = """<!doctype html><html><head><title>Hostile</title>
 <link rel="stylesheet" href="file:///etc/passwd">

@@ -9,9 +9,9 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from mptf.allocation import decision_documents, decisions
 from mptf.extensions import db
 from mptf.models import Allocation
-from mptf.reports import decisions, documents
 from tests.mptf.reports.conftest import the_chair
 
 BASE = "https://mptf.example.org"
@@ -48,7 +48,8 @@ def test_without_a_base_url_the_command_line_seals_with_the_demos_address(issued
 
 
 def test_a_draft_carries_no_seal(draft):
-    assert "/reports/verify" not in flat_text(documents.decision_pdf(draft))
+    preview = decision_documents.decision_pdf(draft, decisions.verification_url())
+    assert "/reports/verify" not in flat_text(preview)
 
 
 def test_each_letter_prints_the_verification_address(on_base_url, client, auth, issued,

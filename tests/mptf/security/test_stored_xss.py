@@ -61,11 +61,10 @@ class Marks:
 def stored(form_ids, world):
     """Every user text of the world replaced by a payload; a draft decision of the draft
     cycle with payloads; formula-like texts in fields the exports carry."""
-    from mptf.allocation import cycles
+    from mptf.allocation import cycles, decisions
     from mptf.allocation import services as fund
     from mptf.committee import services as committee_services
     from mptf.models import ApiToken, Decision, FundingCycle, Membership, NotePrinciple, Seat
-    from mptf.reports import decisions
 
     mark = Marks()
     funded = world.funded[0]
@@ -228,7 +227,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_pdfs_print_payloads_as_text_and_fetch_nothing(stored, client, monkeypatch):
-    from mptf.reports import pdf
+    from mptf.documents import pdf
 
     fetched = []
     original = pdf.PackageOnlyFetcher.fetch

@@ -1,14 +1,22 @@
-"""The Steering Committee's decision on a funding cycle (DESIGN.md §7). The secretariat
-drafts it; the chair issues it, which approves the cycle and seals the PDF in one
-transaction: an issued decision never changes, and its stored bytes are what is served."""
+"""The Steering Committee's decision on a funding cycle (DESIGN.md §7), beside the cycles it
+decides. The secretariat drafts it; the chair issues it, which approves the cycle and seals
+the PDF in one transaction: an issued decision never changes, and its stored bytes are what is
+served. The decision's documents are gathered by ``decision_documents`` and rendered by
+``mptf.documents``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app, has_request_context
 from sqlalchemy import func, select
 
+from mptf.allocation import decision_documents
+from mptf.allocation.cycles import approve, latest_run, stale_reasons, stale_sentence
+from mptf.allocation.decision_documents import present, quorum
+from mptf.committee.services import quorums_on_notes, sitting_on
+from mptf.documents.pdf import sha256
 from mptf.extensions import db
 from mptf.models import (
     AllocationRunLine,
@@ -21,9 +29,16 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
+from mptf.models.money import AllocationStatus, CycleStatus, DecisionStatus
 from mptf.services.audit import record
 from mptf.services.confirmation import Consequences, plural
 from mptf.services.errors import Conflict, NotAllowed, NotFound, ServiceError
+from mptf.services.policy import DECISION_DRAFTERS, Role
+from mptf.urls import external_url
+
+# The address ``make demo`` serves: sealed documents built on the command line without
+# MPTF_BASE_URL (the demo's build) print their verify page on it.
+DEMO_BASE_URL = "http://127.0.0.1:5000"
 
 OUTCOME_LABELS = {"consensus": "Consensus",
                   "no_consensus": "No consensus: escalated"}
@@ -40,8 +55,8 @@ def decision_for_cycle(cycle: FundingCycle) -> Decision | None:
 
 def decision_for(user: User, decision_id: int) -> Decision:
     decision = db.session.get(Decision, decision_id)
-    if decision is None or (decision.status != "issued" and user.role not in (
-            "secretariat", "chair")):
+    if decision is None or (decision.status != DecisionStatus.ISSUED
+                            and user.role not in DECISION_DRAFTERS):
         raise NotFound("There is no such decision.")
     return decision
 
@@ -69,21 +84,17 @@ class DraftInput:
 
 
 def members_on(day: date) -> list[Membership]:
-    from mptf.committee.services import sitting_on
-
     return sitting_on(day)
 
 
 def save_draft(actor: User, cycle: FundingCycle, data: DraftInput) -> Decision:
     """Create or update the cycle's draft decision."""
-    from mptf.allocation.cycles import latest_run
-
-    if actor.role not in ("secretariat", "chair"):
+    if actor.role not in DECISION_DRAFTERS:
         raise NotAllowed("Only the secretariat and the chair draft decisions.")
     decision = decision_for_cycle(cycle)
-    if decision is not None and decision.status == "issued":
+    if decision is not None and decision.status == DecisionStatus.ISSUED:
         raise Conflict("The decision is issued and can no longer change.")
-    if cycle.status != "draft":
+    if cycle.status != CycleStatus.DRAFT:
         raise ServiceError("The cycle is approved already.", status=409, code="state")
     run = latest_run(cycle)
     if run is None:
@@ -95,7 +106,7 @@ def save_draft(actor: User, cycle: FundingCycle, data: DraftInput) -> Decision:
         problems["escalation_step"] = ["Without consensus, say which escalation step was taken."]
     if data.outcome_mode == "consensus" and data.escalation_step:
         problems["escalation_step"] = ["A consensus decision has no escalation step."]
-    funded = {line.note_id for line in run.lines if line.status == "funded"}
+    funded = {line.note_id for line in run.lines if line.status == AllocationStatus.FUNDED}
     unknown = sorted(set(data.conditions) - funded)
     if unknown:
         problems["conditions"] = [f"Conditions only apply to funded notes; not: {unknown}."]
@@ -109,7 +120,7 @@ def save_draft(actor: User, cycle: FundingCycle, data: DraftInput) -> Decision:
     created = decision is None
     if created:
         decision = Decision(cycle=cycle, reference=next_reference(
-            (data.meeting_date or utcnow().date()).year), status="draft",
+            (data.meeting_date or utcnow().date()).year), status=DecisionStatus.DRAFT,
             drafted_by_id=actor.id)
         db.session.add(decision)
     decision.run = run
@@ -133,29 +144,15 @@ def save_draft(actor: User, cycle: FundingCycle, data: DraftInput) -> Decision:
     return decision
 
 
-def _present(decision: Decision) -> list[Membership]:
-    present = [a.membership_id for a in decision.attendance if a.present]
-    return list(db.session.scalars(select(Membership).where(Membership.id.in_(present))))
-
-
-def quorum(decision: Decision) -> tuple[bool, list[str]]:
-    """The meeting's quorum from the attendance, by the committee's rule."""
-    from mptf.committee.services import quorum_met
-
-    return quorum_met(_present(decision), decision.meeting_date)
-
-
 def items_without_quorum(decision: Decision) -> dict[str, list[str]]:
     """Per note the run funds (by reference), why the meeting has no quorum on it: members
     recused from a note do not count as present when it is decided (docs/committee.md).
     Empty when every funded note has its quorum."""
-    from mptf.committee.services import quorums_on_notes
-
     funded = list(db.session.scalars(
         select(ConceptNote).join(AllocationRunLine, AllocationRunLine.note_id == ConceptNote.id)
-        .where(AllocationRunLine.run_id == decision.run_id, AllocationRunLine.status == "funded")
+        .where(AllocationRunLine.run_id == decision.run_id, AllocationRunLine.status == AllocationStatus.FUNDED)
         .order_by(AllocationRunLine.order)))
-    verdicts = quorums_on_notes(_present(decision), decision.meeting_date, funded)
+    verdicts = quorums_on_notes(present(decision), decision.meeting_date, funded)
     return {note.reference: verdicts[note.id][1] for note in funded
             if not verdicts[note.id][0]}
 
@@ -182,8 +179,6 @@ def issue_blockers(decision: Decision) -> list[str]:
     with them: an incomplete draft, a draft based on a run that is not the cycle's latest, a
     run whose money, policy, scores or exclusions changed since, no quorum at the meeting, or
     a funded note without its quorum once its recused members are left out."""
-    from mptf.allocation.cycles import latest_run, stale_reasons, stale_sentence
-
     problems = []
     if decision.meeting_date is None:
         problems.append("the meeting date")
@@ -209,14 +204,11 @@ def issue_blockers(decision: Decision) -> list[str]:
 
 def issue(actor: User, decision: Decision) -> Decision:
     """Approve the cycle and seal the decision's PDF, in the caller's one transaction."""
-    from mptf.allocation.cycles import approve
-    from mptf.reports import documents
-
-    if actor.role != "chair":
+    if actor.role != Role.CHAIR:
         raise NotAllowed("Only the chair issues the committee's decision.")
     decision = db.session.scalar(select(Decision).where(Decision.id == decision.id)
                                  .with_for_update().execution_options(populate_existing=True))
-    if decision.status == "issued":
+    if decision.status == DecisionStatus.ISSUED:
         raise Conflict(f"{decision.reference} is issued already; it cannot be issued again.")
     blockers = issue_blockers(decision)
     if blockers:
@@ -227,10 +219,10 @@ def issue(actor: User, decision: Decision) -> Decision:
     decision.issued_at = issued_at
     decision.issued_by = actor
     db.session.flush()
-    pdf = documents.decision_pdf(decision)
+    pdf = decision_documents.decision_pdf(decision, verification_url())
     decision.pdf = pdf
-    decision.pdf_sha256 = documents.sha256(pdf)
-    decision.status = "issued"
+    decision.pdf_sha256 = sha256(pdf)
+    decision.status = DecisionStatus.ISSUED
     db.session.flush()
     record(actor, "decision_issued", decision, after={
         "reference": decision.reference, "sha256": decision.pdf_sha256,
@@ -244,7 +236,7 @@ def issue_consequences(decision: Decision) -> Consequences:
     from mptf.formatting import usd
 
     cycle, run = decision.cycle, decision.run
-    funded = [line for line in run.lines if line.status == "funded"]
+    funded = [line for line in run.lines if line.status == AllocationStatus.FUNDED]
     deferred = len(run.lines) - len(funded)
     final = [f"{decision.reference} is issued and never changes: its PDF is sealed with its "
              "SHA-256, and each decision letter is sealed at its first download.",
@@ -265,7 +257,7 @@ def issue_consequences(decision: Decision) -> Consequences:
         missing.append(f"{plural(len(absent), 'seated member is', 'seated members are')} "
                        "recorded absent.")
     refusal = None
-    if decision.status == "issued":
+    if decision.status == DecisionStatus.ISSUED:
         refusal = f"{decision.reference} is issued already."
     elif blockers := issue_blockers(decision):
         refusal = " ".join(blockers)
@@ -276,8 +268,6 @@ def store_document(kind: str, reference: str, title: str, data: bytes, *,
                    decision: Decision | None = None, note_id: int | None = None,
                    issued_at=None) -> IssuedDocument:
     """Keep a sealed document (a letter) once; a second call returns the stored one."""
-    from mptf.reports.pdf import sha256
-
     existing = db.session.scalar(select(IssuedDocument).where(
         IssuedDocument.reference == reference))
     if existing is not None:
@@ -307,3 +297,26 @@ def verify(digest: str) -> dict | None:
                 "reference": document.reference, "title": document.title,
                 "issued_at": document.issued_at, "decision_id": document.decision_id}
     return None
+
+
+def verification_url() -> str:
+    """The verify page's full address, printed on every sealed document: on ``MPTF_BASE_URL``
+    (production requires it), else on the request's host; on the command line without a base
+    URL (the demo's build), on the address ``make demo`` serves."""
+    if current_app.config.get("BASE_URL") or has_request_context():
+        return external_url("reports.verify")
+    return external_url("reports.verify", base_url=DEMO_BASE_URL)
+
+
+def letter(decision: Decision, note: ConceptNote) -> IssuedDocument:
+    """The decision letter on ``note``, rendered and kept sealed at its first request (the
+    caller commits); the stored one afterwards."""
+    reference = decision_documents.letter_reference(decision, note)
+    stored = db.session.scalar(select(IssuedDocument).where(
+        IssuedDocument.reference == reference))
+    if stored is not None:
+        return stored
+    return store_document(
+        "letter", reference, f"Decision letter on {note.reference}",
+        decision_documents.letter_pdf(decision, note, verification_url()), decision=decision,
+        note_id=note.id, issued_at=decision.issued_at)
