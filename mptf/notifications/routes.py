@@ -23,11 +23,16 @@ from mptf.services.errors import NotFound, ServiceError
 from mptf.services.policy import roles_required
 from mptf.services.unit_of_work import commit
 
+# The admin keeps delivery running and sees who was written to, when, and each error; what
+# the messages say (notes' titles, reasons, rounds) is the secretariat's to read, as the
+# notes are.
+OUTBOX_ROLES = ("secretariat", "admin")
+
 bp = Blueprint("notifications", __name__, url_prefix="/notifications",
                template_folder="templates")
 
 add(NavItem("Notifications", "notifications.index", ROLES, 85, count=services.unread_count),
-    NavItem("Outbox", "notifications.outbox", ("admin",), 92))
+    NavItem("Outbox", "notifications.outbox", OUTBOX_ROLES, 92))
 
 
 def _index(form: MarkReadForm | None = None, status: int = 200):
@@ -83,14 +88,16 @@ def preferences():
 
 
 @bp.route("/outbox")
-@roles_required("admin")
+@roles_required(*OUTBOX_ROLES)
 def outbox():
     form = OutboxFilterForm(request.args)
     state = form.state.data if request.args.get("state") and form.validate() else None
     page = paginate(services.outbox(state), page_number(request.args), per_page=50)
     return render_template("notifications/outbox.html", page=page, form=form,
                            counts=services.outbox_counts(), labels=STATE_LABELS,
-                           configured=smtp_settings() is not None)
+                           configured=smtp_settings() is not None,
+                           readable=services.can_read_messages(current_user),
+                           events=services.EVENTS)
 
 
 def _message(notification_id: int):
@@ -101,15 +108,16 @@ def _message(notification_id: int):
 
 
 @bp.route("/outbox/<int:notification_id>")
-@roles_required("admin")
+@roles_required(*OUTBOX_ROLES)
 def outbox_message(notification_id: int):
     message = _message(notification_id)
     return render_template("notifications/message.html", message=message, labels=STATE_LABELS,
-                           form=ActionForm())
+                           form=ActionForm(), readable=services.can_read_messages(current_user),
+                           events=services.EVENTS)
 
 
 @bp.route("/outbox/<int:notification_id>/retry", methods=["POST"])
-@roles_required("admin")
+@roles_required(*OUTBOX_ROLES)
 def retry(notification_id: int):
     message = _message(notification_id)
     form = ActionForm()

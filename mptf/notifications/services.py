@@ -222,10 +222,16 @@ def outbox_counts() -> dict[str, int]:
                                    .group_by(Notification.state)).all())
 
 
+def can_read_messages(user: User) -> bool:
+    """Whether the outbox shows ``user`` what messages say: the secretariat reads them (it
+    sees every note); the admin sees their delivery only (recipient, kind, state, error)."""
+    return user.role == "secretariat"
+
+
 def message_for(user: User, notification_id: int) -> Notification:
-    """One message: the admin sees every one, a user only their own."""
+    """One message of the outbox, for the secretariat and the admin."""
     message = db.session.get(Notification, notification_id)
-    if message is None or (user.role != "admin" and message.user_id != user.id):
+    if message is None or user.role not in ("secretariat", "admin"):
         raise NotFound("There is no such message.")
     return message
 

@@ -115,13 +115,13 @@ EXPECTED: dict[str, dict[str, object]] = {
     "admin.users": signed_in(403, admin=200),
     "admin.set_active": signed_in(403, admin=PASS),
     "admin.audit_log": signed_in(403, sec=200, admin=200),
-    # notifications: each user's own; the outbox is the admin's
+    # notifications: each user's own; the outbox is the secretariat's and the admin's
     "notifications.index": SIGNED_IN_ALL,
     "notifications.mark_read": signed_in(PASS),
     "notifications.preferences": SIGNED_IN_ALL,
-    "notifications.outbox": signed_in(403, admin=200),
-    "notifications.outbox_message": signed_in(403, admin=200),
-    "notifications.retry": signed_in(403, admin=PASS),
+    "notifications.outbox": signed_in(403, sec=200, admin=200),
+    "notifications.outbox_message": signed_in(403, sec=200, admin=200),
+    "notifications.retry": signed_in(403, sec=PASS, admin=PASS),
     # main and public
     "main.index": row(HOME, anon="→/portfolio/"),
     "main.home": SIGNED_IN_ALL,

@@ -98,13 +98,13 @@ def test_choices_turn_optional_messages_off_but_not_those_one_must_receive(
     assert db.session.get(NotificationPreference, (teams["KEN"].id, "note_returned")) is None
 
 
-def test_the_admin_reads_the_outbox_and_queues_a_failed_message_again(client, auth, teams):
+def test_the_secretariat_reads_the_outbox_and_queues_a_failed_message_again(client, auth, teams):
     returned(teams)
     factories.user("admin", email="admin@example.org")
     failed = db.session.scalars(select(Notification).order_by(Notification.id)).first()
     failed.state, failed.attempts, failed.last_error = "failed", 3, "550 5.1.1 No such user"
     db.session.commit()
-    auth.login("admin@example.org")
+    auth.login("sec@example.org")
     page = client.get("/notifications/outbox").get_data(as_text=True)
     assert "No SMTP server is configured" in page
     assert "550 5.1.1 No such user" in page and "kenya@example.org" in page
@@ -124,6 +124,22 @@ def test_the_admin_reads_the_outbox_and_queues_a_failed_message_again(client, au
     assert client.get("/notifications/outbox/999999").status_code == 404
 
 
-def test_the_outbox_is_the_admins_alone(client, auth, teams):
+def test_the_secretariat_reads_the_messages_the_admin_their_delivery(client, auth, teams):
+    note = returned(teams)
+    factories.user("admin", email="admin@example.org")
+    db.session.commit()
+    message = db.session.scalars(select(Notification).where(
+        Notification.event == "note_returned")).one()
     auth.login("sec@example.org")
+    assert note.title in client.get("/notifications/outbox").get_data(as_text=True)
+    assert "breakdown per PUNO" in client.get(
+        f"/notifications/outbox/{message.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("admin@example.org")
+    for path in ("/notifications/outbox", f"/notifications/outbox/{message.id}"):
+        page = client.get(path).get_data(as_text=True)
+        assert "kenya@example.org" in page and "A concept note returned with reasons" in page
+        assert note.title not in page and "breakdown per PUNO" not in page
+    auth.logout()
+    auth.login("kenya@example.org")
     assert client.get("/notifications/outbox").status_code == 403
