@@ -63,10 +63,6 @@ def svg_data_uri(svg: str) -> str:
 
 
 def register(app: Flask) -> None:
-    from mptf.pipeline import history
-
-    app.add_template_filter(history.sentence, "note_event")
-    app.add_template_global(history.detail, "note_event_detail")
     app.add_template_filter(usd)
     app.add_template_filter(usd_short)
     app.add_template_filter(day)

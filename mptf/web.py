@@ -196,3 +196,9 @@ def register_web(app: Flask) -> None:
             db.session.rollback()
 
     formatting.register(app)
+    # A domain's own template helpers are registered here, by the app, so that the shared
+    # formatting module imports no domain.
+    from mptf.pipeline import history
+
+    app.add_template_filter(history.sentence, "note_event")
+    app.add_template_global(history.detail, "note_event_detail")
