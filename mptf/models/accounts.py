@@ -42,6 +42,10 @@ ROLE_LABELS = {
 }
 
 
+# The role of the fund's own processes: no account holds it.
+SYSTEM_ROLE = "system"
+
+
 @dataclass(frozen=True)
 class SystemActor:
     """What the fund's own processes act as (the daily maintenance expiring notes, the
@@ -49,7 +53,7 @@ class SystemActor:
     ``role`` is ``"system"``, which no account can hold. ``SYSTEM`` is the one instance."""
 
     name: str = "the system"
-    role: str = "system"
+    role: str = SYSTEM_ROLE
     id: None = None
 
     def __str__(self) -> str:

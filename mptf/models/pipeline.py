@@ -49,10 +49,6 @@ class NoteStatus(StrEnum):
 
 NOTE_STATUSES = tuple(NoteStatus)
 
-STAKEHOLDER_GROUPS = ("civil_society", "migrants", "local_authorities", "private_sector",
-                      "trade_unions", "academia", "diaspora")
-
-
 class ConceptNote(db.Model):
     """The working copy of a joint-programme concept note. Each submission freezes a
     ConceptNoteVersion; the working copy is what a country team edits next."""

@@ -34,12 +34,13 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
-from mptf.models.pipeline import note_objectives
+from mptf.models.pipeline import NoteStatus, note_objectives
 from mptf.money import parse_usd
 from mptf.pipeline import services
 from mptf.pipeline.rules import indirect_cents
 from mptf.services.audit import record
 from mptf.services.errors import NotAllowed, ServiceError
+from mptf.services.policy import Role
 
 COLUMNS = [
     "country", "title", "thematic_area", "objectives", "principles", "punos",
@@ -67,8 +68,11 @@ class ImportReport:
 
 
 def import_notes(actor: User, text: str) -> ImportReport:
-    if actor.role != "secretariat":
+    if actor.role != Role.SECRETARIAT:
         raise NotAllowed("Only the secretariat imports concept notes.")
+    # Every imported note is born a draft and submitted at once: the one move of the state
+    # machine, checked once for the batch as services.move_note checks each note's.
+    services.check_move(actor, NoteStatus.DRAFT, NoteStatus.SUBMITTED)
     rows = read_rows(text)
     report = ImportReport()
     lookups = _Lookups()
@@ -225,7 +229,7 @@ class _Note:
     objectives: list[GcmObjective]
     principles: list[_Principle]
     puno_lines: list[_Line]
-    status: str = "submitted"
+    status: str = NoteStatus.SUBMITTED
     is_regional: bool = False
     current_version: int = 1
     countries: tuple = ()
@@ -408,7 +412,7 @@ def _children(actor: User, notes: list[_Note], ids: list[int], references: list[
                          "submitted_by_id": actor.id, "content": services.snapshot(note)})
         events.append({"at": now, "actor_id": actor.id, "action": "note_imported",
                        "entity_type": ConceptNote.__tablename__, "entity_id": note_id,
-                       "after": {"reference": reference, "status": "submitted"}})
+                       "after": {"reference": reference, "status": NoteStatus.SUBMITTED}})
     for table, values in ((PunoBudgetLine.__table__, lines), (note_objectives, objectives),
                           (NotePrinciple.__table__, principles),
                           (ConceptNoteVersion.__table__, versions),

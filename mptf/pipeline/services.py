@@ -32,14 +32,16 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
+from mptf.models.pipeline import NoteStatus
 from mptf.notifications import events as notifications
-from mptf.pipeline.rules import STATUS_LABELS, add_months, indirect_cents, refusal
+from mptf.pipeline.rules import STATUS_LABELS, indirect_cents, refusal, role_refusal
 from mptf.services.audit import record
 from mptf.services.confirmation import Consequences
+from mptf.services.dates import add_months
 from mptf.services.errors import Conflict, NotAllowed, NotFound, ServiceError
+from mptf.services.policy import PIPELINE_READERS, SYSTEM, Actor, Role
 
-EDITABLE_STATUSES = ("draft", "returned")
-SEEING_ROLES = ("secretariat", "reviewer", "chair", "fund_office")
+EDITABLE_STATUSES = (NoteStatus.DRAFT, NoteStatus.RETURNED)
 PARTNER_KINDS = {
     "government": "Government entity",
     "local_authority": "Local authority",
@@ -80,18 +82,18 @@ def fund_config() -> FundConfig:
 # Who, besides the note's own country team, sees a note that was never submitted (a draft, or
 # a draft withdrawn): the secretariat, which supports the teams; not the committee's members
 # (states and organisations among them) nor the fund office.
-DRAFT_ROLES = frozenset({"secretariat"})
+DRAFT_ROLES = frozenset({Role.SECRETARIAT})
 
 
 def can_see_all(user: User) -> bool:
-    return user.role in SEEING_ROLES
+    return user.role in PIPELINE_READERS
 
 
 def visible_notes(user: User):
     """A select of the notes ``user`` may see: a country team its own country's only; the
     committee and the fund office only notes that were submitted at least once."""
     query = select(ConceptNote)
-    if user.role == "country_team":
+    if user.role == Role.COUNTRY_TEAM:
         return query.where(ConceptNote.country_id == user.country_id)
     if can_see_all(user):
         if user.role in DRAFT_ROLES:
@@ -106,7 +108,7 @@ def note_for(user: User, note_id: int) -> ConceptNote:
     note = db.session.get(ConceptNote, note_id)
     if note is None:
         visible = False
-    elif user.role == "country_team":
+    elif user.role == Role.COUNTRY_TEAM:
         visible = note.country_id == user.country_id
     else:
         visible = can_see_all(user) and (user.role in DRAFT_ROLES or note.current_version > 0)
@@ -123,12 +125,12 @@ def note_by_reference(user: User, reference: str) -> ConceptNote:
 
 
 def can_edit(user: User, note: ConceptNote) -> bool:
-    return (user.role == "country_team" and note.country_id == user.country_id
+    return (user.role == Role.COUNTRY_TEAM and note.country_id == user.country_id
             and note.status in EDITABLE_STATUSES)
 
 
 def _require_editable(user: User, note: ConceptNote) -> None:
-    if user.role != "country_team" or note.country_id != user.country_id:
+    if user.role != Role.COUNTRY_TEAM or note.country_id != user.country_id:
         raise NotAllowed("Only the country team of the note's country can change it.")
     if note.status not in EDITABLE_STATUSES:
         raise ServiceError(f"The note is {STATUS_LABELS[note.status].lower()}; only drafts "
@@ -192,9 +194,9 @@ def add_with_reference(note: ConceptNote) -> None:
 
 
 def create_draft(user: User, data: dict[str, Any]) -> ConceptNote:
-    if user.role != "country_team" or user.country_id is None:
+    if user.role != Role.COUNTRY_TEAM or user.country_id is None:
         raise NotAllowed("Only a country team drafts concept notes.")
-    note = ConceptNote(status="draft", country_id=user.country_id, created_by_id=user.id)
+    note = ConceptNote(status=NoteStatus.DRAFT, country_id=user.country_id, created_by_id=user.id)
     add_with_reference(note)
     _apply(note, data)
     db.session.flush()
@@ -442,10 +444,25 @@ def _absent_from_country_network(note: ConceptNote,
 
 # --- transitions -----------------------------------------------------------------------------
 
-def _move(actor: User | None, note: ConceptNote, target: str, **details: Any) -> None:
-    message = refusal(note.status, target)
+def check_move(actor: Actor, current: str, target: str) -> None:
+    """Refuse a move the state machine does not have (409, ``rules.TRANSITIONS``) or one the
+    actor's role does not make (403, ``rules.TRANSITION_ROLES``), each with its sentence. A
+    service checks first what is its own (the note's country, the checklist); this is the
+    check every path shares."""
+    message = refusal(current, target)
     if message:
         raise ServiceError(message, status=409, code="state")
+    message = role_refusal(actor.role, target)
+    if message:
+        raise NotAllowed(message)
+
+
+def move_note(actor: Actor, note: ConceptNote, target: str, **details: Any) -> None:
+    """The one way a note changes state: checked by ``check_move``, then the note's status,
+    the audit event ``note_<target>`` (its details after the status) and the notifications
+    the move sends."""
+    target = NoteStatus(target)
+    check_move(actor, note.status, target)
     before = note.status
     note.status = target
     record(actor, f"note_{target}", note, before={"status": before},
@@ -453,23 +470,27 @@ def _move(actor: User | None, note: ConceptNote, target: str, **details: Any) ->
     notifications.note_moved(actor, note, before, target, **details)
 
 
+def freeze_version(actor: User, note: ConceptNote) -> ConceptNoteVersion:
+    """The note as it is now, kept as its next numbered version (each submission's)."""
+    note.current_version += 1
+    note.submitted_at = utcnow()
+    version = ConceptNoteVersion(note=note, number=note.current_version,
+                                 submitted_by_id=actor.id, content=snapshot(note))
+    db.session.add(version)
+    return version
+
+
 def submit(user: User, note: ConceptNote) -> ConceptNoteVersion:
-    if user.role != "country_team" or note.country_id != user.country_id:
+    if user.role != Role.COUNTRY_TEAM or note.country_id != user.country_id:
         raise NotAllowed("Only the country team of the note's country can submit it.")
-    message = refusal(note.status, "submitted")
-    if message:
-        raise ServiceError(message, status=409, code="state")
+    check_move(user, note.status, NoteStatus.SUBMITTED)
     found = problems(note)
     if found:
         count = sum(len(v) for v in found.values())
         raise ServiceError(f"The note cannot be submitted yet: {count} problem"
                            f"{'s' if count != 1 else ''} to correct.", fields=found)
-    note.current_version += 1
-    note.submitted_at = utcnow()
-    version = ConceptNoteVersion(note=note, number=note.current_version,
-                                 submitted_by_id=user.id, content=snapshot(note))
-    db.session.add(version)
-    _move(user, note, "submitted", version=note.current_version)
+    version = freeze_version(user, note)
+    move_note(user, note, NoteStatus.SUBMITTED, version=note.current_version)
     return version
 
 
@@ -490,20 +511,20 @@ def suggested_checklist(note: ConceptNote, found: dict[str, list[str]]) -> dict[
 
 def screen(user: User, note: ConceptNote, checklist: dict[str, bool], outcome: str,
            reasons: str) -> Screening:
-    if user.role != "secretariat":
+    if user.role != Role.SECRETARIAT:
         raise NotAllowed("Only the secretariat screens concept notes.")
-    if note.status != "submitted":
+    if note.status != NoteStatus.SUBMITTED:
         raise ServiceError(f"Only submitted notes are screened; this one is "
                            f"{STATUS_LABELS[note.status].lower()}.", status=409, code="state")
     checklist = {key: bool(checklist.get(key)) for key in CHECKLIST}
     reasons = (reasons or "").strip()
-    if outcome == "pipeline":
+    if outcome == NoteStatus.PIPELINE:
         missing = [CHECKLIST[k].split(":")[0] for k, v in checklist.items() if not v]
         if missing:
             raise ServiceError("A note enters the pipeline only when every check passes; "
                                f"not ticked: {', '.join(missing)}. Return it with reasons "
                                "instead.", fields={"checklist": ["Not every check is ticked."]})
-    elif outcome == "returned":
+    elif outcome == NoteStatus.RETURNED:
         if not reasons:
             raise ServiceError("Say why the note is returned: the country team sees it.",
                                fields={"reasons": ["Give the reasons."]})
@@ -513,37 +534,38 @@ def screen(user: User, note: ConceptNote, checklist: dict[str, bool], outcome: s
     screening = Screening(note=note, version_number=note.current_version, checklist=checklist,
                           outcome=outcome, reasons=reasons, screened_by_id=user.id)
     db.session.add(screening)
-    if outcome == "pipeline":
+    if outcome == NoteStatus.PIPELINE:
         now = utcnow()
         note.pipeline_at = now
         note.expires_on = add_months(now.date(), fund_config().pipeline_validity_months)
-        _move(user, note, "pipeline", expires_on=note.expires_on)
+        move_note(user, note, NoteStatus.PIPELINE, expires_on=note.expires_on)
     else:
-        _move(user, note, "returned", reasons=reasons)
+        move_note(user, note, NoteStatus.RETURNED, reasons=reasons)
     return screening
 
 
 def withdraw(user: User, note: ConceptNote, reason: str = "") -> None:
-    if user.role != "country_team" or note.country_id != user.country_id:
+    if user.role != Role.COUNTRY_TEAM or note.country_id != user.country_id:
         raise NotAllowed("Only the country team of the note's country can withdraw it.")
-    _move(user, note, "withdrawn", reason=(reason or "").strip())
+    move_note(user, note, NoteStatus.WITHDRAWN, reason=(reason or "").strip())
 
 
 def withdraw_consequences(note: ConceptNote, reason: str = "") -> Consequences:
     """What withdrawing the note does for good, for its confirmation page."""
     from mptf.models import ReviewRound, RoundNote
+    from mptf.models.review import RoundStatus
 
     reference = note.reference
     final = [f"{reference} is withdrawn for good: a withdrawn note cannot be edited, "
              "submitted or reopened. To ask the fund again, draft a new note."]
-    if note.status == "pipeline":
+    if note.status == NoteStatus.PIPELINE:
         final.append(f"{reference} leaves the fund's pipeline: no funding cycle will "
                      "consider it.")
-    elif note.status == "submitted":
+    elif note.status == NoteStatus.SUBMITTED:
         final.append(f"The secretariat will not screen {reference}.")
     open_rounds = list(db.session.scalars(
         select(ReviewRound.name).join(RoundNote, RoundNote.round_id == ReviewRound.id)
-        .where(RoundNote.note_id == note.id, ReviewRound.status == "open")
+        .where(RoundNote.note_id == note.id, ReviewRound.status == RoundStatus.OPEN)
         .order_by(ReviewRound.id)))
     for name in open_rounds:
         final.append(f"The committee's reviews of {reference} in the open round '{name}' "
@@ -551,17 +573,18 @@ def withdraw_consequences(note: ConceptNote, reason: str = "") -> Consequences:
     missing = [] if (reason or "").strip() else [
         "No reason is given: the secretariat will see the withdrawal without one."]
     return Consequences(final=final, missing=missing,
-                        refusal=refusal(note.status, "withdrawn") or None)
+                        refusal=refusal(note.status, NoteStatus.WITHDRAWN) or None)
 
 
-def expire_notes(today: date | None = None, actor: User | None = None) -> list[str]:
+def expire_notes(today: date | None = None, actor: Actor = SYSTEM) -> list[str]:
     """Move every pipeline note past its validity to ``expired``; returns their references.
-    One query when nothing is due, as on every listing."""
+    One query when nothing is due. The daily maintenance does it as ``SYSTEM``."""
     today = today or utcnow().date()
     due = list(db.session.scalars(select(ConceptNote).where(
-        ConceptNote.status == "pipeline", ConceptNote.expires_on <= today).with_for_update()))
+        ConceptNote.status == NoteStatus.PIPELINE, ConceptNote.expires_on <= today)
+        .with_for_update()))
     for note in due:
-        _move(actor, note, "expired", expires_on=note.expires_on)
+        move_note(actor, note, NoteStatus.EXPIRED, expires_on=note.expires_on)
     return [n.reference for n in due]
 
 

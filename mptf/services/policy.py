@@ -21,7 +21,8 @@ from mptf.models.accounts import ROLES, SYSTEM, Actor, Role, SystemActor
 __all__ = [
     "AUDIT_READERS", "COMMITTEE_VIEWERS", "CONFLICT_DECLARERS", "DECISION_DRAFTERS",
     "LETTER_READERS", "MONEY_ROLES", "NOTE_VIEWERS", "PIPELINE_READERS", "REPRESENTATIVES",
-    "ROLES", "SYSTEM", "Actor", "Role", "SystemActor", "is_system", "roles_required",
+    "ROLES", "SYSTEM", "Actor", "Role", "SystemActor", "is_system", "role_tuple",
+    "roles_required",
 ]
 
 # See every submitted note and every review round, not only one country's.

@@ -6,10 +6,11 @@ import itertools
 import pytest
 
 from mptf.extensions import db
-from mptf.models import NOTE_STATUSES, AuditEvent
+from mptf.models import NOTE_STATUSES, ROLES, AuditEvent
 from mptf.pipeline import services
-from mptf.pipeline.rules import TRANSITIONS, add_months, indirect_cents, refusal
+from mptf.pipeline.rules import TRANSITION_ROLES, TRANSITIONS, add_months, indirect_cents, refusal
 from mptf.services.errors import NotAllowed, ServiceError
+from mptf.services.policy import SYSTEM
 from tests import factories
 
 ALLOWED = {
@@ -119,3 +120,45 @@ def test_add_months_clamps_to_the_month_end():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 11, 22), 24) == date(2028, 11, 22)
     assert add_months(date(2027, 12, 15), 1) == date(2028, 1, 15)
+
+
+def test_who_moves_a_note_into_each_state_is_exactly_the_design():
+    assert {target: set(roles) for target, roles in TRANSITION_ROLES.items()} == {
+        "submitted": {"country_team", "secretariat"}, "withdrawn": {"country_team"},
+        "pipeline": {"secretariat"}, "returned": {"secretariat"},
+        "expired": {"secretariat", "system"}, "selected": {"chair"},
+        "funded": {"fund_office", "chair"},
+    }
+
+
+@pytest.mark.parametrize("role", [*ROLES, SYSTEM.role])
+def test_move_note_refuses_a_role_that_does_not_make_the_move(kenya, role):
+    """Every path that changes a note's state goes through move_note, which enforces both
+    tables: a role outside TRANSITION_ROLES is refused with a sentence naming who may, and
+    the note and the audit log are unchanged."""
+    note = factories.note(kenya, "pipeline")
+    actor = SYSTEM if role == SYSTEM.role else factories.user(
+        role, "KEN" if role == "country_team" else None)
+    events = db.session.scalar(db.select(db.func.count(AuditEvent.id)))
+    for target in sorted(TRANSITIONS["pipeline"]):
+        if role in TRANSITION_ROLES[target]:
+            continue
+        with pytest.raises(NotAllowed, match=r"^Only the .+\.$"):
+            services.move_note(actor, note, target)
+        assert note.status == "pipeline"
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id))) == events
+
+
+def test_move_note_refuses_a_move_the_machine_does_not_have_before_asking_the_role(kenya):
+    note = factories.note(kenya, "draft")
+    with pytest.raises(ServiceError, match="cannot become selected") as refused:
+        services.move_note(SYSTEM, note, "selected")
+    assert refused.value.status == 409 and note.status == "draft"
+
+
+def test_the_system_expires_notes_and_the_log_names_no_account(kenya):
+    note = factories.note(kenya, "pipeline")
+    assert services.expire_notes(note.expires_on) == [note.reference]
+    event = db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.action == "note_expired", AuditEvent.entity_id == note.id)).one()
+    assert event.actor_id is None and event.after["status"] == "expired"
