@@ -39,7 +39,7 @@ a request is, and the act itself refuses through ``refusals`` as any other::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -88,9 +88,13 @@ def put_on_form(form: Any, fields: Mapping[str, list[str]]) -> None:
 
 
 @contextmanager
-def refusals(form: Any = None, *, sentence_on: str | None = None) -> Iterator[Refused]:
+def refusals(form: Any = None, *, sentence_on: str | None = None,
+             saying: Callable[[ServiceError], str] | None = None) -> Iterator[Refused]:
     """Catch a ``ServiceError`` raised in the block: roll the session back, put its fields on
     ``form`` and flash its sentence; the yielded ``Refused`` then says so, with the status.
+
+    ``saying(exc)`` is the flashed text instead of the refusal's sentence alone, where the
+    page must say more ("Your edits are saved as a draft. " before it).
 
     ``sentence_on`` names the form field that says the refusal itself, on forms whose one
     sentence belongs next to a field rather than in a flash (a wrong password on the sign-in
@@ -108,7 +112,7 @@ def refusals(form: Any = None, *, sentence_on: str | None = None) -> Iterator[Re
             return
         if form is not None:
             put_on_form(form, exc.fields)
-        flash(exc.message, "error")
+        flash(saying(exc) if saying is not None else exc.message, "error")
 
 
 @dataclass(frozen=True)

@@ -36,24 +36,19 @@ from mptf.models import (
 )
 from mptf.navigation import NavItem, add
 from mptf.services.errors import ServiceError
-from mptf.services.policy import roles_required
+from mptf.services.policy import (
+    COMMITTEE_VIEWERS,
+    CONFLICT_DECLARERS,
+    REPRESENTATIVES,
+    Role,
+    roles_required,
+)
 from mptf.services.unit_of_work import commit
+from mptf.views import refusals
 
 bp = Blueprint("committee", __name__, url_prefix="/committee", template_folder="templates")
 
-VIEW_ROLES = ("secretariat", "reviewer", "chair", "fund_office", "admin")
-CONFLICT_ROLES = ("secretariat", "reviewer", "chair")
-REPRESENTATIVE_USER_ROLES = ("reviewer", "chair", "fund_office")
-
-add(NavItem("Committee", "committee.composition", VIEW_ROLES, 20))
-
-
-def _refused(form, exc: ServiceError) -> None:
-    """Put a service's refusal on the form's fields, and say it in a sentence."""
-    for name, problems in exc.fields.items():
-        if form is not None and name in form:
-            form[name].errors = [*form[name].errors, *problems]
-    flash(exc.message, "error")
+add(NavItem("Committee", "committee.composition", COMMITTEE_VIEWERS, 20))
 
 
 def _day_from_args(default: date | None = None) -> tuple[date, str | None]:
@@ -73,7 +68,7 @@ def _status() -> int:
 # --- composition and timeline --------------------------------------------------------------------
 
 @bp.route("/")
-@roles_required(*VIEW_ROLES)
+@roles_required(COMMITTEE_VIEWERS)
 def composition():
     on, error = _day_from_args()
     comp = services.composition(on)
@@ -97,7 +92,7 @@ def _timeline(on: date) -> str | None:
 
 
 @bp.route("/timeline")
-@roles_required(*VIEW_ROLES)
+@roles_required(COMMITTEE_VIEWERS)
 def timeline():
     on, error = _day_from_args()
     svg = _timeline(on)
@@ -107,7 +102,7 @@ def timeline():
 
 
 @bp.route("/timeline.svg")
-@roles_required(*VIEW_ROLES)
+@roles_required(COMMITTEE_VIEWERS)
 def timeline_svg():
     on, error = _day_from_args()
     if error:
@@ -122,7 +117,7 @@ def timeline_svg():
 
 def _representative_users() -> list[User]:
     return list(db.session.scalars(select(User).where(
-        User.role.in_(REPRESENTATIVE_USER_ROLES), User.active.is_(True)).order_by(User.email)))
+        User.role.in_(REPRESENTATIVES), User.active.is_(True)).order_by(User.email)))
 
 
 def _membership_form() -> MembershipForm:
@@ -139,18 +134,18 @@ def _memberships_page(form: MembershipForm | None, status: int = 200):
 
 
 @bp.route("/memberships")
-@roles_required(*VIEW_ROLES)
+@roles_required(COMMITTEE_VIEWERS)
 def memberships():
-    form = _membership_form() if current_user.role == "secretariat" else None
+    form = _membership_form() if current_user.role == Role.SECRETARIAT else None
     return _memberships_page(form)
 
 
 @bp.route("/memberships/new", methods=["POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def add_membership():
     form = _membership_form()
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             seat = db.session.get(Seat, form.seat_id) if form.seat_id else None
             if seat is None:
                 raise ServiceError("Choose a seat.", fields={"seat": ["Required."]})
@@ -160,9 +155,7 @@ def add_membership():
                                           form.end_date.data,
                                           representatives=form.people(users))
             commit()
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
+        if not refused:
             flash(f"{membership.organisation} appointed to {membership.seat.label} from "
                   f"{membership.start_date} to {membership.end_date}.", "success")
             return redirect(url_for("committee.membership", membership_id=membership.id))
@@ -171,14 +164,14 @@ def add_membership():
 
 def _membership_page(membership: Membership, *, end_form=None, rep_form=None,
                      status: int = 200):
-    secretariat = current_user.role == "secretariat"
+    secretariat = current_user.role == Role.SECRETARIAT
     if secretariat:
         end_form = end_form or EndMembershipForm(formdata=None,
                                                  end_date=membership.end_date)
         rep_form = rep_form or RepresentativeForm(_representative_users(), formdata=None)
     declared = [d for d in services.declarations(current_user)
                 if d.membership_id == membership.id] \
-        if current_user.role in CONFLICT_ROLES else []
+        if current_user.role in CONFLICT_DECLARERS else []
     return render_template(
         "committee/membership.html", m=membership, end_form=end_form, rep_form=rep_form,
         remove_form=RemoveRepresentativeForm(formdata=None) if secretariat else None,
@@ -187,23 +180,21 @@ def _membership_page(membership: Membership, *, end_form=None, rep_form=None,
 
 
 @bp.route("/memberships/<int:membership_id>")
-@roles_required(*VIEW_ROLES)
+@roles_required(COMMITTEE_VIEWERS)
 def membership(membership_id: int):
     return _membership_page(db.get_or_404(Membership, membership_id))
 
 
 @bp.route("/memberships/<int:membership_id>/end", methods=["POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def end_membership(membership_id: int):
     membership = db.get_or_404(Membership, membership_id)
     form = EndMembershipForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             services.end_membership(current_user, membership, form.end_date.data)
             commit()
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
+        if not refused:
             flash(f"The term of {membership.organisation} in {membership.seat.label} now ends "
                   f"on {membership.end_date}.", "success")
             return redirect(url_for("committee.membership", membership_id=membership.id))
@@ -212,19 +203,17 @@ def end_membership(membership_id: int):
 
 
 @bp.route("/memberships/<int:membership_id>/representatives", methods=["POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def add_representative(membership_id: int):
     membership = db.get_or_404(Membership, membership_id)
     users = _representative_users()
     form = RepresentativeForm(users)
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             user = next(u for u in users if str(u.id) == form.user.data)
             services.add_representative(current_user, membership, user, form.alternate.data)
             commit()
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
+        if not refused:
             flash(f"{user.email} now acts for {membership.organisation}"
                   + (" as alternate." if form.alternate.data else "."), "success")
             return redirect(url_for("committee.membership", membership_id=membership.id))
@@ -233,18 +222,16 @@ def add_representative(membership_id: int):
 
 @bp.route("/memberships/<int:membership_id>/representatives/<int:user_id>/remove",
           methods=["POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def remove_representative(membership_id: int, user_id: int):
     membership = db.get_or_404(Membership, membership_id)
     user = db.get_or_404(User, user_id)
     form = RemoveRepresentativeForm()
     if form.validate_on_submit():
-        try:
+        with refusals() as refused:
             services.remove_representative(current_user, membership, user)
             commit()
-        except ServiceError as exc:
-            flash(exc.message, "error")
-        else:
+        if not refused:
             flash(f"{user.email} no longer acts for {membership.organisation}.", "success")
     return redirect(url_for("committee.membership", membership_id=membership.id))
 
@@ -252,16 +239,14 @@ def remove_representative(membership_id: int, user_id: int):
 # --- configuration and rotation order ------------------------------------------------------------
 
 @bp.route("/config", methods=["GET", "POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def config():
     form = config_form(services.current_settings())
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             services.configure(current_user, form.to_settings())
             commit()
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
+        if not refused:
             flash("The committee's composition and rules are saved.", "success")
             return redirect(url_for("committee.config"))
     filled = {c: 0 for c in CONSTITUENCIES}
@@ -286,7 +271,7 @@ def _order_forms(posted: str | None = None, posted_form: RotationOrderForm | Non
 
 
 @bp.route("/rotation-order")
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def rotation_order():
     orders, forms = _order_forms()
     return render_template("committee/rotation_order.html", orders=orders, forms=forms,
@@ -298,18 +283,16 @@ def _party_hints() -> dict[str, str]:
 
 
 @bp.route("/rotation-order/<constituency>", methods=["POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def set_rotation_order(constituency: str):
     if constituency not in CONSTITUENCIES:
         abort(404)
     form = RotationOrderForm(prefix=constituency)
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             parties = services.set_rotation_order(current_user, constituency, form.codes())
             commit()
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
+        if not refused:
             flash(f"Rotation order of {CONSTITUENCY_LABELS[constituency]} saved: "
                   f"{len(parties)} parties.", "success")
             return redirect(url_for("committee.rotation_order") + f"#{constituency}")
@@ -321,13 +304,10 @@ def set_rotation_order(constituency: str):
 # --- rotation ------------------------------------------------------------------------------------
 
 @bp.route("/rotation", methods=["GET", "POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def rotation():
-    if request.method == "POST":
-        try:
-            on = services.parse_day(request.form.get("on"))
-        except ServiceError as exc:
-            abort(400, exc.message)
+    if request.method == "POST":  # a day that is not one is refused with its sentence (400)
+        on = services.parse_day(request.form.get("on"))
     else:
         today = services.today()
         on, error = _day_from_args(services.next_term_end(today) or today)
@@ -337,20 +317,17 @@ def rotation():
     form = rotation_form(proposal)
     checked = False
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             if form.confirm.data:
                 made = services.confirm_rotation(current_user, on, form.to_choices())
                 commit()
             else:
                 services.apply_choices(proposal, form.to_choices())
                 checked = True
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
-            if not checked:
-                flash(f"Rotation of {on} confirmed: {len(made)} new term(s) written, from "
-                      f"{on} to {proposal.end}.", "success")
-                return redirect(url_for("committee.composition", on=on.isoformat()))
+        if not refused and not checked:
+            flash(f"Rotation of {on} confirmed: {len(made)} new term(s) written, from "
+                  f"{on} to {proposal.end}.", "success")
+            return redirect(url_for("committee.composition", on=on.isoformat()))
     status = 400 if request.method == "POST" and not checked else 200
     return render_template("committee/rotation.html", proposal=proposal, form=form,
                            checked=checked, labels=CONSTITUENCY_LABELS), status
@@ -360,7 +337,7 @@ def rotation():
 
 def _conflict_form() -> ConflictForm:
     today = services.today()
-    if current_user.role == "secretariat":
+    if current_user.role == Role.SECRETARIAT:
         members = [m for m in services.all_memberships() if m.end_date > today]
     else:
         members = [m for m in services.memberships_of(current_user) if m.end_date > today]
@@ -369,7 +346,7 @@ def _conflict_form() -> ConflictForm:
 
 def _conflicts_page(form: ConflictForm, status: int = 200):
     detected = []
-    if current_user.role == "secretariat":
+    if current_user.role == Role.SECRETARIAT:
         on = services.today()
         members = [m for m in services.composition(on).members if m.seat.votes]
         notes = services.declarable_notes()
@@ -384,13 +361,13 @@ def _conflicts_page(form: ConflictForm, status: int = 200):
 
 
 @bp.route("/conflicts")
-@roles_required(*CONFLICT_ROLES)
+@roles_required(CONFLICT_DECLARERS)
 def conflicts():
     return _conflicts_page(_conflict_form())
 
 
 @bp.route("/conflicts", methods=["POST"])
-@roles_required(*CONFLICT_ROLES)
+@roles_required(CONFLICT_DECLARERS)
 def declare_conflict():
     """Posted without ``confirm``: what the declaration does for good, the member, the note
     and the reason kept in the form; with ``confirm``: declares it."""
@@ -407,12 +384,10 @@ def declare_conflict():
                 confirm_label="Declare the conflict", back_label="Conflicts of interest",
                 back_url=url_for("committee.conflicts"),
                 action_url=url_for("committee.declare_conflict"))
-        try:
+        with refusals(form) as refused:
             services.declare_conflict(current_user, membership, note, form.reason.data)
             commit()
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
+        if not refused:
             flash(f"Conflict of interest of {membership.organisation} on {note.reference} "
                   "declared.", "success")
             return redirect(url_for("committee.conflicts"))

@@ -40,17 +40,15 @@ from mptf.pipeline.forms import (
 )
 from mptf.pipeline.rules import STATUS_LABELS
 from mptf.services.audit import events_for
-from mptf.services.errors import NotFound, ServiceError
-from mptf.services.policy import roles_required
+from mptf.services.errors import ServiceError
+from mptf.services.policy import LETTER_READERS, NOTE_VIEWERS, Role, roles_required
 from mptf.services.unit_of_work import commit
 from mptf.spreadsheet import csv_response, xlsx_response
-from mptf.views import refusals
+from mptf.views import confirmation, put_on_form, refusals
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline", template_folder="templates")
 
-PIPELINE_ROLES = ("country_team", "secretariat", "reviewer", "chair", "fund_office")
-
-add(NavItem("Concept notes", "pipeline.index", PIPELINE_ROLES, 10))
+add(NavItem("Concept notes", "pipeline.index", NOTE_VIEWERS, 10))
 
 
 @bp.app_template_filter("stakeholder_label")
@@ -65,15 +63,8 @@ def partner_kind_label(key: str) -> str:
     return services.PARTNER_KINDS.get(key, key)
 
 
-def _note(note_id: int):
-    try:
-        return services.note_for(current_user, note_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/")
-@roles_required(*PIPELINE_ROLES)
+@roles_required(NOTE_VIEWERS)
 def index():
     """The listing reads only: notes past their validity are expired by ``mptf maintenance``
     (daily), never by a page view."""
@@ -90,13 +81,13 @@ def index():
 
 
 def _filter_countries():
-    if current_user.role == "country_team":
+    if current_user.role == Role.COUNTRY_TEAM:
         return [current_user.country]
     return db.session.scalars(db.select(Country).order_by(Country.name)).all()
 
 
 @bp.route("/export.<any(csv, xlsx):fmt>")
-@roles_required(*PIPELINE_ROLES)
+@roles_required(NOTE_VIEWERS)
 def export(fmt: str):
     filters = listing.Filters.from_args(request.args)
     table = listing.export_frame(current_user, filters)
@@ -106,22 +97,20 @@ def export(fmt: str):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required("country_team")
+@roles_required(Role.COUNTRY_TEAM)
 def new():
     form = note_form()
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             note = services.create_draft(current_user, form.to_data())
             commit()
-        except ServiceError as exc:
-            form.apply_service_errors(exc.fields)
-            flash(exc.message, "error")
-        else:
+        if not refused:
             if form.submit.data:
                 return _submit_after_save(note, form, created=True)
             flash(f"Draft {note.reference} saved.", "success")
             return redirect(url_for("pipeline.edit", note_id=note.id))
-    status = 400 if request.method == "POST" else 200
+        status = refused.status
     return render_template("pipeline/edit.html", form=form, note=None), status
 
 
@@ -129,17 +118,14 @@ def _submit_after_save(note, form, created: bool = False):
     """The edits are saved already; submitting either succeeds or lists every problem. A note
     just created goes to its own edit page (where the next save updates it, not a second
     draft), which lists the problems again."""
-    try:
+    saved = f"Draft {note.reference} saved." if created else "Your edits are saved as a draft."
+    with refusals(form, saying=lambda exc: f"{saved} {exc.message}") as refused:
         version = services.submit(current_user, note)
         commit()
-    except ServiceError as exc:
-        db.session.rollback()
+    if refused:
         if created:
-            flash(f"Draft {note.reference} saved. {exc.message}", "error")
             return redirect(url_for("pipeline.edit", note_id=note.id, problems=1), 303)
-        form.apply_service_errors(exc.fields)
-        flash(f"Your edits are saved as a draft. {exc.message}", "error")
-        return _edit_page(note, form, exc.status)
+        return _edit_page(note, form, refused.status)
     flash(f"{note.reference} submitted as version {version.number}. The secretariat will "
           "screen it.", "success")
     return redirect(url_for("pipeline.show", note_id=note.id))
@@ -155,22 +141,22 @@ def _save(note, form) -> int | None:
     """Write the note form onto the draft and commit; None when saved (the form then carries
     the saved version, so the next save from this page is not taken for a colleague's), or
     the refusal's status with its problems on the form and the typed text kept."""
-    try:
+    with refusals(form, saying=_save_refused) as refused:
         services.update_draft(current_user, note, form.to_data(), form.seen_version())
         commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        form.apply_service_errors(exc.fields)
-        if exc.code == "stale":  # saving again, having compared, keeps this text
-            form.lock_version.data = str(note.lock_version)
-            flash(f"{exc.message} They are still in the form below: compare them with the "
-                  "note as it now is (open it in another tab) and save again to keep yours.",
-                  "error")
-        else:
-            flash(exc.message, "error")
-        return exc.status
+    if refused and refused.error.code != "stale":
+        return refused.status
+    # Saved; or a colleague's save came first, and saving again, having compared, keeps
+    # this text.
     form.lock_version.data = str(note.lock_version)
-    return None
+    return refused.status if refused else None
+
+
+def _save_refused(exc: ServiceError) -> str:
+    if exc.code == "stale":
+        return (f"{exc.message} They are still in the form below: compare them with the note "
+                "as it now is (open it in another tab) and save again to keep yours.")
+    return exc.message
 
 
 def _save_typed_first(note):
@@ -187,9 +173,9 @@ def _save_typed_first(note):
 
 
 @bp.route("/<int:note_id>/edit", methods=["GET", "POST"])
-@roles_required("country_team")
+@roles_required(Role.COUNTRY_TEAM)
 def edit(note_id: int):
-    note = _note(note_id)
+    note = services.note_for(current_user, note_id)
     if not services.can_edit(current_user, note):
         flash(f"{note.reference} is {STATUS_LABELS[note.status].lower()} and cannot be edited.",
               "warning")
@@ -207,7 +193,7 @@ def edit(note_id: int):
             return redirect(url_for("pipeline.edit", note_id=note.id))
     elif request.method == "GET":
         if request.args.get("problems"):  # after a refused submission of a new note
-            form.apply_service_errors(services.problems(note))
+            put_on_form(form, services.problems(note))
         if note.status == "returned":
             flash("This note was returned by the secretariat; revise it and submit it again.",
                   "warning")
@@ -215,20 +201,16 @@ def edit(note_id: int):
 
 
 @bp.route("/<int:note_id>")
-@roles_required(*PIPELINE_ROLES)
+@roles_required(NOTE_VIEWERS)
 def show(note_id: int):
-    note = _note(note_id)
+    note = services.note_for(current_user, note_id)
     return render_template(
         "pipeline/show.html", note=note, statuses=STATUS_LABELS,
         history=events_for("concept_notes", note.id),
         can_edit=services.can_edit(current_user, note),
         problems=services.problems(note) if note.status in ("draft", "returned") else {},
-        funding=_funding(note), letter_roles=LETTER_ROLES,
+        funding=_funding(note), letter_roles=LETTER_READERS,
         attachment_form=AttachmentForm(), withdraw_form=WithdrawForm())
-
-
-# Who may download a note's decision letter (reports.letter): a country team only its own.
-LETTER_ROLES = ("secretariat", "chair", "fund_office", "country_team")
 
 
 def _funding(note):
@@ -246,9 +228,9 @@ def _funding(note):
 
 
 @bp.route("/<int:note_id>/attachments", methods=["POST"])
-@roles_required("country_team")
+@roles_required(Role.COUNTRY_TEAM)
 def upload(note_id: int):
-    note = _note(note_id)
+    note = services.note_for(current_user, note_id)
     typed, refused = _save_typed_first(note)
     if refused:
         return refused
@@ -256,23 +238,21 @@ def upload(note_id: int):
     if not form.validate_on_submit():
         flash(f"{'Draft saved. ' if typed else ''}Choose a file to attach.", "error")
         return redirect(url_for("pipeline.edit", note_id=note.id)), 303
-    try:
+    with refusals() as refused:
         services.add_attachment(current_user, note, form.file.data.filename,
                                 form.file.data.read())
         commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _edit_page(note, typed or note_form(note), exc.status, attachment_form=form,
-                          attachment_error=exc.message)
+    if refused:
+        return _edit_page(note, typed or note_form(note), refused.status, attachment_form=form,
+                          attachment_error=refused.message)
     flash(f"{'Draft saved; ' if typed else ''}{form.file.data.filename} attached.", "success")
     return redirect(url_for("pipeline.edit", note_id=note.id))
 
 
 @bp.route("/<int:note_id>/attachments/<int:attachment_id>")
-@roles_required(*PIPELINE_ROLES)
+@roles_required(NOTE_VIEWERS)
 def download(note_id: int, attachment_id: int):
-    note = _note(note_id)
+    note = services.note_for(current_user, note_id)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.note_id != note.id:
         abort(404)
@@ -282,58 +262,50 @@ def download(note_id: int, attachment_id: int):
 
 
 @bp.route("/<int:note_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
-@roles_required("country_team")
+@roles_required(Role.COUNTRY_TEAM)
 def delete_attachment(note_id: int, attachment_id: int):
-    note = _note(note_id)
+    note = services.note_for(current_user, note_id)
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.note_id != note.id:
         abort(404)
     _, refused = _save_typed_first(note)
     if refused:
         return refused
-    try:
+    with refusals() as refused:
         services.remove_attachment(current_user, attachment)
         commit()
-    except ServiceError as exc:
-        flash(exc.message, "error")
-    else:
+    if not refused:
         flash("Attachment removed.", "success")
     return redirect(url_for("pipeline.edit", note_id=note.id))
 
 
 @bp.route("/<int:note_id>/withdraw", methods=["GET", "POST"])
-@roles_required("country_team")
+@roles_required(Role.COUNTRY_TEAM)
 def withdraw(note_id: int):
     """GET, or a POST without ``confirm``: what withdrawing does, the reason in the form;
     a POST with ``confirm`` withdraws the note."""
-    note = _note(note_id)
+    note = services.note_for(current_user, note_id)
     form = WithdrawForm()
-    status = 200
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            status = 400
-        elif form.confirm.data:
-            try:
-                services.withdraw(current_user, note, form.reason.data)
-                commit()
-            except ServiceError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-            else:
-                flash(f"{note.reference} is withdrawn.", "success")
-            return redirect(url_for("pipeline.show", note_id=note.id))
+    step = confirmation(form)
+    if step.act:
+        with refusals() as refused:
+            services.withdraw(current_user, note, form.reason.data)
+            commit()
+        if not refused:
+            flash(f"{note.reference} is withdrawn.", "success")
+        return redirect(url_for("pipeline.show", note_id=note.id))
     back = url_for("pipeline.show", note_id=note.id)
     return render_template(
         "confirm.html", heading=f"Withdraw {note.reference}?", form=form, fields=["reason"],
         consequences=services.withdraw_consequences(note, form.reason.data or ""),
         confirm_label=f"Withdraw {note.reference}", back_url=back, back_label=note.reference,
-        action_url=url_for("pipeline.withdraw", note_id=note.id)), status
+        action_url=url_for("pipeline.withdraw", note_id=note.id)), step.status
 
 
 @bp.route("/<int:note_id>/screen", methods=["GET", "POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def screen(note_id: int):
-    note = _note(note_id)
+    note = services.note_for(current_user, note_id)
     form = screening_form()
     problems = services.problems(note)
     if request.method == "GET":
@@ -341,17 +313,13 @@ def screen(note_id: int):
             form[f"check_{key}"].data = value
     if form.validate_on_submit():
         checklist = {key: form[f"check_{key}"].data for key in services.CHECKLIST}
-        try:
+        with refusals(form) as refused:
             services.screen(current_user, note, checklist, form.outcome.data, form.reasons.data)
             commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            for name, errs in exc.fields.items():
-                if name in form:
-                    form[name].errors = list(form[name].errors) + errs
+        if refused:
             return render_template("pipeline/screen.html", note=note, form=form,
-                                   problems=problems, checklist=services.CHECKLIST), exc.status
+                                   problems=problems, checklist=services.CHECKLIST), \
+                refused.status
         flash(f"{note.reference}: {STATUS_LABELS[note.status].lower()}.", "success")
         return redirect(url_for("pipeline.show", note_id=note.id))
     status = 400 if request.method == "POST" else 200
@@ -360,9 +328,9 @@ def screen(note_id: int):
 
 
 @bp.route("/<int:note_id>/versions")
-@roles_required(*PIPELINE_ROLES)
+@roles_required(NOTE_VIEWERS)
 def versions(note_id: int):
-    note = _note(note_id)
+    note = services.note_for(current_user, note_id)
     numbers = [v.number for v in note.versions]
     if not numbers:
         flash("The note has no submitted version yet.", "info")
@@ -380,7 +348,7 @@ def versions(note_id: int):
 
 
 @bp.route("/config", methods=["GET", "POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def config():
     saved = configuration.current_settings()
     form = FundConfigForm(data=None if request.method == "POST" else {
@@ -401,7 +369,7 @@ def config():
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required("secretariat")
+@roles_required(Role.SECRETARIAT)
 def import_page():
     form = ImportForm()
     report = None
@@ -412,12 +380,11 @@ def import_page():
         except UnicodeDecodeError:
             flash("The file is not UTF-8 text; save it as CSV UTF-8 and try again.", "error")
             return _import_page(form, status=400)
-        try:
+        with refusals(form) as refused:
             report = importer.import_notes(current_user, text)
-        except ServiceError as exc:
-            flash(exc.message, "error")
-            return _import_page(form, status=400)
-        commit()
+            commit()
+        if refused:
+            return _import_page(form, status=refused.status)
         flash(f"{len(report.accepted)} note(s) imported, {len(report.rejected)} row(s) rejected.",
               "success" if not report.rejected else "warning")
     return _import_page(form, report)
