@@ -20,7 +20,7 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from mptf.extensions import db
@@ -272,7 +272,7 @@ def form_ids(world, client):
     run and a draft decision, a token. Returns the ids the paths and payloads use."""
     from mptf.allocation import cycles
     from mptf.api import tokens
-    from mptf.models import Contribution, Organisation, Seat
+    from mptf.models import Contribution, Notification, Organisation, Seat
     from mptf.review import services as review
 
     users = world.users
@@ -306,6 +306,8 @@ def form_ids(world, client):
         "membership": deu.id, "reviewer": users["reviewer"].id, "office_user": users["office"].id,
         "free_seat": free_seat.id, "bgd_user": users["BGD"].id, "token": token.id,
         "spare_reviewer": spare.id, "deu": factories.state("DEU").id,
+        "kenya_notification": db.session.scalar(select(func.max(Notification.id)).where(
+            Notification.user_id == users["KEN"].id)),
         "contribution": db.session.scalar(select(Contribution.id).order_by(Contribution.id)),
         "iom": factories.entity("IOM").id, "ilo": factories.entity("ILO").id,
         "stakeholder": db.session.scalar(select(Organisation.id).where(
@@ -607,9 +609,18 @@ ENDPOINTS = [
               "days": choice(extra=("0", "-90", "3650", "90.5"))}),
     Endpoint("tokens.revoke", "KEN", lambda i: f"/account/tokens/{i['token']}/revoke",
              path_ids=("token",)),
+    # notifications
+    Endpoint("notifications.mark_read", "KEN", lambda i: "/notifications/read",
+             lambda i: {"upto": str(i["kenya_notification"])},
+             {"upto": st.sampled_from(["", MISSING, "x", "0", "-1", "1.5", "\u0663", "2147483648",
+                                      "9" * 30, "\x00"])}),
+    Endpoint("notifications.retry", "admin",
+             lambda i: f"/notifications/outbox/{i['kenya_notification']}/retry",
+             path_ids=("kenya_notification",)),
 ]
-# covered by their own tests (tests/mptf/security/test_bad_input.py): logging out changes no row.
-COVERED_ELSEWHERE = {"auth.logout"}
+# covered by their own tests (tests/mptf/security/test_bad_input.py): logging out changes no row;
+# the notification choices are checkboxes, any value a tick (tests/mptf/notifications/test_pages.py).
+COVERED_ELSEWHERE = {"auth.logout", "notifications.preferences"}
 
 
 def fuzz_forms(client, form_ids, prefix: str) -> None:

@@ -8,6 +8,7 @@ import pytest
 from tests.mptf.security.bad_input import fuzz_forms
 
 
-@pytest.mark.parametrize("prefix", ["allocation.", "reports.", "auth.", "admin.", "tokens."])
+@pytest.mark.parametrize("prefix", ["allocation.", "reports.", "auth.", "admin.", "tokens.",
+                                    "notifications."])
 def test_bad_input_is_refused_and_nothing_saved(form_ids, client, prefix):
     fuzz_forms(client, form_ids, prefix)
