@@ -30,6 +30,7 @@ from mptf.models import (
 )
 from mptf.models.base import utcnow
 from mptf.models.money import AllocationStatus, CycleStatus, DecisionStatus
+from mptf.notifications import events as notifications
 from mptf.services.audit import record
 from mptf.services.confirmation import Consequences, plural
 from mptf.services.errors import Conflict, NotAllowed, NotFound, ServiceError
@@ -227,6 +228,7 @@ def issue(actor: User, decision: Decision) -> Decision:
     record(actor, "decision_issued", decision, after={
         "reference": decision.reference, "sha256": decision.pdf_sha256,
         "issued_at": issued_at})
+    notifications.decision_issued(decision)
     return decision
 
 

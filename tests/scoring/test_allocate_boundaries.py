@@ -477,3 +477,28 @@ def test_quorum_flags_among_objects_are_read():
     frame = EARMARKED.iloc[:2].assign(quorum_met=pd.Series([True, False], dtype=object))
     assert statuses(allocate(frame, Funds(400), AllocationPolicy())) == {
         "A": "funded", "B": "no_quorum"}
+
+
+def test_exactly_ten_bad_rows_are_all_named_with_no_tail():
+    rows = [(f"N{k:02}", "KEN", "Africa", 1, 0, 70.0, True, False, 2, "2026-01-01")
+            for k in range(10)]
+    assert refusal(ValueError, lambda: allocate(notes(rows), Funds(10), AllocationPolicy())) == (
+        "invalid concept notes: requested: must be a positive number of cents "
+        "(rows 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)")
+
+
+def test_row_labels_that_are_not_text_are_written_as_they_print():
+    # Rows labelled by a time: named as the time prints, not as Python's repr of it.
+    frame = notes([("A", "KEN", "Africa", 1, 0, 70.0, True, False, 2, "2026-01-01")],
+                  index=pd.DatetimeIndex(["2026-02-03"]))
+    assert refusal(ValueError, lambda: allocate(frame, Funds(10), AllocationPolicy())) == (
+        "invalid concept notes: requested: must be a positive number of cents "
+        "(rows 2026-02-03 00:00:00)")
+
+
+def test_area_keys_as_text_may_be_negative_and_nothing_else():
+    assert AllocationPolicy.from_dict({"thematic_cap": {"-3": 0.5}}).thematic_cap == {-3: 0.5}
+    for key in ("X3", "3-", "3.0", ""):
+        assert refusal(ValueError, lambda key=key: AllocationPolicy.from_dict(
+            {"thematic_cap": {key: 0.5}})) == (
+            f"thematic_cap: keys must be thematic area ids, got {key!r}")
