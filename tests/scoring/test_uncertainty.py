@@ -144,8 +144,7 @@ def brute_force(rows: list[tuple], quorum: int, funds: Funds, policy: Allocation
 
 
 @pytest.mark.parametrize("rows", [
-    [(1, "A", 7), (1, "B", 3), (2, "A", 5), (2, "B", 6), (3, "A", 4), (3, "B", 4),
-     (3, "C", 9)],
+    [(1, "A", 7), (1, "B", 3), (2, "A", 5), (2, "B", 6), (3, "A", 4), (3, "B", 9)],
     [(1, "A", 6), (1, "B", 6), (2, "A", 2), (2, "B", 9), (3, "A", 6), (4, "A", 5),
      (4, "B", 7)],
 ])
@@ -334,7 +333,7 @@ def test_chances_are_probabilities_summing_to_the_mean_number_funded(case):
     """And each redraw's funded notes are exactly those allocate funds on that redraw's
     scores: the share of redraws that allocate funds a note in is its chance."""
     rows, requested, countries, funds, policy, seed = case
-    draws = redraw_round(reviews(rows), TENTHS, quorum=2, draws=20, seed=seed)
+    draws = redraw_round(reviews(rows), TENTHS, quorum=2, draws=12, seed=seed)
     ids = sorted(draws.point.index)
     notes = cycle(ids, [float(draws.point.loc[n, "score"]) for n in ids])
     notes["requested"] = requested
