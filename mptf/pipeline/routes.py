@@ -27,6 +27,8 @@ from mptf.models import (
     Organisation,
     ThematicArea,
 )
+from mptf.models.money import DecisionStatus
+from mptf.models.pipeline import NoteStatus
 from mptf.navigation import NavItem, add
 from mptf.pagination import page_number
 from mptf.pipeline import configuration, importer, listing, services
@@ -194,7 +196,7 @@ def edit(note_id: int):
     elif request.method == "GET":
         if request.args.get("problems"):  # after a refused submission of a new note
             put_on_form(form, services.problems(note))
-        if note.status == "returned":
+        if note.status == NoteStatus.RETURNED:
             flash("This note was returned by the secretariat; revise it and submit it again.",
                   "warning")
     return _edit_page(note, form, status)
@@ -208,7 +210,7 @@ def show(note_id: int):
         "pipeline/show.html", note=note, statuses=STATUS_LABELS,
         history=events_for("concept_notes", note.id),
         can_edit=services.can_edit(current_user, note),
-        problems=services.problems(note) if note.status in ("draft", "returned") else {},
+        problems=services.problems(note) if note.status in (NoteStatus.DRAFT, NoteStatus.RETURNED) else {},
         funding=_funding(note), letter_roles=LETTER_READERS,
         attachment_form=AttachmentForm(), withdraw_form=WithdrawForm())
 
@@ -216,14 +218,14 @@ def show(note_id: int):
 def _funding(note):
     """A selected or funded note's allocation (amount, transfers per PUNO, conditions) and
     the issued decision that made it, for its page; None for any other note."""
-    if note.status not in ("selected", "funded"):
+    if note.status not in (NoteStatus.SELECTED, NoteStatus.FUNDED):
         return None
     allocation = db.session.scalar(db.select(Allocation).where(
         Allocation.note_id == note.id).order_by(Allocation.id.desc()).limit(1))
     if allocation is None:
         return None
     decision = db.session.scalar(db.select(Decision).where(
-        Decision.cycle_id == allocation.cycle_id, Decision.status == "issued"))
+        Decision.cycle_id == allocation.cycle_id, Decision.status == DecisionStatus.ISSUED))
     return {"allocation": allocation, "decision": decision}
 
 

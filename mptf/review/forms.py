@@ -115,6 +115,16 @@ def scoring_form(round_: ReviewRound, review=None, **kwargs: Any) -> FlaskForm:
         save = SubmitField("Save draft")
         submit = SubmitField("Submit review")
 
+        def apply_service_errors(self, fields: dict[str, list[str]]) -> None:
+            """The review service names a criterion by its code: its problems go on the
+            criterion's score (``mptf.views.refusals`` calls this)."""
+            for code, problems in fields.items():
+                target = getattr(self, f"score_{code}", None)
+                if target is None:
+                    self.form_errors = [*self.form_errors, *problems]
+                else:
+                    target.errors = [*target.errors, *problems]
+
     for c in round_.criteria:
         scale = [(v, str(v)) for v in range(c.scale_min, c.scale_max + 1)]
         setattr(ScoringForm, f"score_{c.code}", RadioField(
