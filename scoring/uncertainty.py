@@ -281,25 +281,25 @@ def _bits(count: int) -> int:
 
 
 def _rank_order(units: np.ndarray, median_rank: np.ndarray, n_medians: int,
-                late: np.ndarray) -> np.ndarray:
-    """(redraws × notes): the note at each rank, by the round's rule (``aggregate_round``)."""
+                late: np.ndarray, *, pack: bool = True) -> np.ndarray:
+    """(redraws × notes): the note at each rank, by the round's rule (``aggregate_round``).
+
+    The keys (quorum, score, median, note) are packed into one integer per note when they fit
+    in 63 bits, so that one sort orders a redraw; otherwise (or without ``pack``) a lexical
+    sort of the four keys gives the same order, more slowly."""
     n_draws, n_notes = units.shape
     s_comp = _SCORE_TOP - units
     m_comp = (n_medians - 1) - median_rank
     ids = np.arange(n_notes, dtype=np.int64)  # note ids are sorted: position is the tie-break
     m_bits, id_bits = _bits(n_medians), _bits(n_notes)
     s_bits = _SCORE_TOP.bit_length()
-    if 1 + s_bits + m_bits + id_bits <= 63:
+    if pack and 1 + s_bits + m_bits + id_bits <= 63:
         key = ((late.astype(np.int64) << (s_bits + m_bits + id_bits))
                | (s_comp << (m_bits + id_bits)) | (m_comp << id_bits) | ids)
         key.sort(axis=1)
         return key & ((1 << id_bits) - 1)
     return np.lexsort((np.broadcast_to(ids, units.shape), m_comp, s_comp,
                        np.broadcast_to(late, units.shape)), axis=-1)
-
-
-def _point_order(draws: RoundDraws) -> np.ndarray:
-    return draws.note_ids.get_indexer(draws.point.index)
 
 
 def _quantile_positions(cumulative: np.ndarray, total: int, q: Fraction) -> np.ndarray:

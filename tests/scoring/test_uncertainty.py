@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from scoring import Criterion, Rubric, aggregate_round
 from scoring.allocate import NOTE_COLUMNS, AllocationPolicy, Funds, allocate
-from scoring.uncertainty import funding_chances, rank_intervals, redraw_round
+from scoring.uncertainty import _rank_order, funding_chances, rank_intervals, redraw_round
 
 COLUMNS = ["note_id", "reviewer_id", "criterion", "value"]
 # One criterion on 0 to 10: a review's weighted score is ten times its value.
@@ -353,3 +353,15 @@ def test_chances_are_probabilities_summing_to_the_mean_number_funded(case):
             counts[n] += 1
     mine = chances.table.set_index("note_id")["p_funded"]
     assert {n: round(mine[n] * draws.draws) for n in ids} == counts
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 6), st.integers(0, 2**32))
+def test_packed_keys_order_redraws_as_the_lexical_sort_does(n_notes, n_medians, seed):
+    rng = np.random.default_rng(seed)
+    units = rng.integers(0, 4, (20, n_notes)) * 25 * 10**9  # many ties on score
+    median_rank = rng.integers(0, n_medians, (20, n_notes))
+    late = rng.random(n_notes) < 0.3
+    packed = _rank_order(units, median_rank, n_medians, late)
+    lexical = _rank_order(units, median_rank, n_medians, late, pack=False)
+    np.testing.assert_array_equal(packed, lexical)
