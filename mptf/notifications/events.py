@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import select
 
 from mptf.extensions import db
-from mptf.models import Assignment, ConceptNote, Reminder, Review, ReviewRound, User
+from mptf.models import (
+    Assignment,
+    ConceptNote,
+    Decision,
+    Reminder,
+    Review,
+    ReviewRound,
+    User,
+)
 from mptf.notifications.services import country_team, notify, representatives, users_with_role
 
 
@@ -85,3 +93,24 @@ def reminder_sent(reminder: Reminder) -> None:
            endpoint="review.show", values={"round_id": round_.id}, round=round_,
            message=reminder.message,
            notes=_assigned_notes(round_, reminder.membership_id, outstanding=True))
+
+
+def decision_issued(decision: Decision) -> None:
+    """The chair, the secretariat and the fund office learn of the issued decision; each
+    country team of a note the decision decided learns of its own note only (funded with
+    its amount, or why not), with a link to its decision letter. No score is told."""
+    from mptf.allocation.cycles import STATUS_LABELS
+
+    db.session.flush()
+    notify(users_with_role("chair", "secretariat", "fund_office"), "decision_issued",
+           f"decision_issued:{decision.id}", endpoint="reports.decision_view",
+           values={"decision_id": decision.id}, decision=decision, line=None,
+           funded=sum(1 for line in decision.run.lines if line.status == "funded"),
+           funded_cents=sum(line.amount_cents for line in decision.run.lines
+                            if line.status == "funded"))
+    for line in sorted(decision.run.lines, key=lambda line: line.order):
+        notify(country_team(line.note.country_id), "decision_issued",
+               f"decision_issued:{decision.id}:{line.note_id}", endpoint="reports.letter",
+               values={"decision_id": decision.id, "note_id": line.note_id},
+               decision=decision, line=line, note=line.note,
+               outcome=STATUS_LABELS.get(line.status, line.status))

@@ -17,6 +17,7 @@ from mptf.models import FundConfig, Notification, NotificationPreference, User
 from mptf.models.base import utcnow
 from mptf.services.audit import record
 from mptf.services.errors import NotFound, ServiceError
+from mptf.urls import external_url
 
 # Links in a message written outside a request (a command) with no MPTF_BASE_URL: the
 # development server's address, where ``mptf serve`` answers.
@@ -53,8 +54,6 @@ EVENTS: dict[str, EventKind] = {
 
 def link_to(endpoint: str, **values: Any) -> str:
     """The absolute address of a page, for a message: on MPTF_BASE_URL when set."""
-    from mptf.web import external_url
-
     base = None
     if not current_app.config.get("BASE_URL") and not has_request_context():
         base = LOCAL_BASE_URL

@@ -143,3 +143,19 @@ def test_the_secretariat_reads_the_messages_the_admin_their_delivery(client, aut
     auth.logout()
     auth.login("kenya@example.org")
     assert client.get("/notifications/outbox").status_code == 403
+
+
+def test_unexpected_fields_on_the_choices_change_nothing_else(client, auth, teams):
+    """The choices are checkboxes (any value is a tick), so the bad-input property has
+    nothing to refuse there: what it could try is asserted here."""
+    auth.login("kenya@example.org")
+    ticked = {f"email_{e}": "y" for e, k in services.EVENTS.items() if not k.mandatory}
+    for noise in ({"email_note_returned": ""}, {"email_reminder": "0", "is_admin": "1"},
+                  {"user_id": str(teams["sec"].id), "email_note_expired": "\x00"},
+                  {"email_unknown_event": "y"}):
+        response = auth.post("/notifications/preferences", {**ticked, **noise},
+                             token_from="/notifications/preferences")
+        assert response.status_code == 302, noise
+    assert db.session.scalar(select(NotificationPreference.user_id).limit(1)) is None
+    assert all(services.preferences(teams["KEN"]).values())
+    assert all(services.preferences(teams["sec"]).values())
