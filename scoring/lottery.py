@@ -43,13 +43,14 @@ def normalise_seed(seed: object) -> str:
     """The seed as committed: surrounding spaces dropped, letters in lower case. Anything but
     64 hexadecimal digits is refused (a short seed could be guessed from its commitment)."""
     if not isinstance(seed, str):
-        raise ValueError(f"a seed is a text of {SEED_DIGITS} hexadecimal digits, "
-                         f"got {type(seed).__name__}")
+        raise ValueError(f"A seed is a text of {SEED_DIGITS} hexadecimal digits, "
+                         f"not {type(seed).__name__}.")
     text = seed.strip().lower()
     if not _SEED.fullmatch(text):
-        raise ValueError(f"a seed is {SEED_DIGITS} hexadecimal digits (0-9, a-f); this one is "
-                         f"{len(text)} characters long"
-                         + ("" if len(text) != SEED_DIGITS else " with other characters"))
+        found = (f"is {len(text)} characters long" if len(text) != SEED_DIGITS
+                 else "has other characters")
+        raise ValueError(f"A seed is {SEED_DIGITS} hexadecimal digits (0-9, a-f); this one "
+                         f"{found}.")
     return text
 
 
@@ -62,12 +63,12 @@ def check_seed(seed: str, committed: str) -> str:
     """The normalised seed when its SHA-256 is ``committed``; otherwise a ValueError saying so."""
     text = normalise_seed(seed)
     if not isinstance(committed, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", committed.strip()):
-        raise ValueError("a commitment is a SHA-256 in hexadecimal (64 digits)")
+        raise ValueError("A commitment is a SHA-256 in hexadecimal (64 digits).")
     actual = commitment(text)
     if actual != committed.strip().lower():
-        raise ValueError(f"the seed revealed does not match the commitment: its SHA-256 is "
+        raise ValueError(f"The seed revealed does not match the commitment: its SHA-256 is "
                          f"{actual}, the commitment printed in the draft is "
-                         f"{committed.strip().lower()}")
+                         f"{committed.strip().lower()}.")
     return text
 
 
@@ -103,11 +104,12 @@ def verify_draw(seed: str, committed: str, references: Iterable[str],
     expected = draw_order(text, references)
     claimed = list(order)
     if sorted(claimed) != sorted(expected):
-        raise ValueError("the drawn order does not list the same references as the grey zone")
+        raise ValueError("The drawn order does not list the same references as the grey "
+                         "zone.")
     for place, (mine, theirs) in enumerate(zip(expected, claimed, strict=True), start=1):
         if mine != theirs:
-            raise ValueError(f"the drawn order differs from the seed's at place {place}: the "
-                             f"seed puts {mine} there, the document {theirs}")
+            raise ValueError(f"The drawn order differs from the seed's at place {place}: the "
+                             f"seed puts {mine} there, the document {theirs}.")
     return expected
 
 
