@@ -182,3 +182,16 @@ def test_which_step_of_a_confirmation_a_request_is(app, method, data, act, statu
         assert (step.act, step.status) == (act, status)
         if status == 400:
             assert form.reason.errors == ["Say why."]
+
+
+def test_saying_flashes_more_than_the_refusal_and_still_places_the_fields(app):
+    with app.test_request_context("/", method="POST"):
+        form = _form(app)
+        with refusals(form, saying=lambda exc: f"Your edits are saved as a draft. "
+                                               f"{exc.message}") as refused:
+            raise ServiceError("A note needs at least two PUNOs.",
+                               fields={"amount": ["Too small."]})
+        assert refused.status == 400
+        assert form.amount.errors == ["Too small."]
+        assert get_flashed_messages() == [
+            "Your edits are saved as a draft. A note needs at least two PUNOs."]
