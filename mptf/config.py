@@ -145,5 +145,4 @@ def from_environment(instance_path: str) -> dict:
         # Failed logins before an account/address pair is locked, and for how long.
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_SECONDS": 15 * 60,
-        "PAGE_SIZE": 50,
     }

@@ -30,32 +30,38 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
+from mptf.models.money import AllocationStatus, CycleStatus
+from mptf.models.pipeline import NoteStatus
+from mptf.models.review import RoundStatus
+from mptf.pipeline.services import move_note
 from mptf.services.audit import record
 from mptf.services.errors import Conflict, NotAllowed, NotFound, ServiceError
+from mptf.services.policy import MONEY_ROLES, Role
 from scoring import Allocation as AllocationResult
 from scoring import AllocationPolicy, Funds, allocate, explain
 
+A = AllocationStatus
 STATUS_LABELS = {
-    "funded": "Funded",
-    "below_min_score": "Below the minimum score",
-    "no_quorum": "No quorum in review",
-    "marker": "Gender marker below the minimum",
-    "country_limit": "Country limit reached",
-    "thematic_cap": "Thematic area cap reached",
-    "region_cap": "Region cap reached",
-    "insufficient_funds": "Insufficient funds",
-    "expired": "Expired before the decision",
-    "excluded": "Excluded by the secretariat",
+    A.FUNDED: "Funded",
+    A.BELOW_MIN_SCORE: "Below the minimum score",
+    A.NO_QUORUM: "No quorum in review",
+    A.MARKER: "Gender marker below the minimum",
+    A.COUNTRY_LIMIT: "Country limit reached",
+    A.THEMATIC_CAP: "Thematic area cap reached",
+    A.REGION_CAP: "Region cap reached",
+    A.INSUFFICIENT_FUNDS: "Insufficient funds",
+    A.EXPIRED: "Expired before the decision",
+    A.EXCLUDED: "Excluded by the secretariat",
 }
 
 
-def _require(user: User, *roles: str) -> None:
+def _require(user: User, *roles: Role) -> None:
     if user.role not in roles:
         raise NotAllowed("Your role does not allow this.")
 
 
 def cycle_for(user: User, cycle_id: int) -> FundingCycle:
-    if user.role not in ("secretariat", "chair", "fund_office"):
+    if user.role not in MONEY_ROLES:
         raise NotFound("There is no such funding cycle.")
     cycle = db.session.get(FundingCycle, cycle_id)
     if cycle is None:
@@ -86,7 +92,7 @@ def _rounds(round_ids: list[int]) -> list[ReviewRound]:
     rounds = list(db.session.scalars(select(ReviewRound).where(ReviewRound.id.in_(round_ids))))
     if len(rounds) != len(set(round_ids)):
         raise ServiceError("Unknown review round.", fields={"round_ids": ["Unknown round."]})
-    open_ = [r.name for r in rounds if r.status != "closed"]
+    open_ = [r.name for r in rounds if r.status != RoundStatus.CLOSED]
     if open_:
         raise ServiceError(f"Only closed rounds' scores count; not closed: {', '.join(open_)}.",
                            fields={"round_ids": ["Not closed."]})
@@ -94,7 +100,7 @@ def _rounds(round_ids: list[int]) -> list[ReviewRound]:
 
 
 def create_cycle(actor: User, data: CycleInput) -> FundingCycle:
-    _require(actor, "secretariat")
+    _require(actor, Role.SECRETARIAT)
     name = (data.name or "").strip()
     if not name:
         raise ServiceError("Give the cycle a name.", fields={"name": ["Required."]})
@@ -106,7 +112,7 @@ def create_cycle(actor: User, data: CycleInput) -> FundingCycle:
     policy = _policy(data.policy)
     cycle = FundingCycle(name=name, decision_date=data.decision_date,
                          envelope_cents=data.envelope_cents, policy=policy.to_dict(),
-                         rounds=_rounds(data.round_ids), status="draft")
+                         rounds=_rounds(data.round_ids), status=CycleStatus.DRAFT)
     db.session.add(cycle)
     db.session.flush()
     record(actor, "cycle_created", cycle, after={"name": name, "policy": cycle.policy,
@@ -116,8 +122,8 @@ def create_cycle(actor: User, data: CycleInput) -> FundingCycle:
 
 
 def update_cycle(actor: User, cycle: FundingCycle, data: CycleInput) -> None:
-    _require(actor, "secretariat")
-    if cycle.status != "draft":
+    _require(actor, Role.SECRETARIAT)
+    if cycle.status != CycleStatus.DRAFT:
         raise ServiceError("An approved cycle cannot change.", status=409, code="state")
     if data.envelope_cents is not None and data.envelope_cents < 0:
         raise ServiceError("The envelope cannot be negative.", fields={"envelope": ["≥ 0."]})
@@ -146,7 +152,7 @@ def latest_results(round_ids: list[int] | None = None) -> pd.DataFrame:
     query = (select(RoundNote.note_id, RoundNote.round_id, RoundNote.score, RoundNote.quorum_met,
                     ReviewRound.closed_at)
              .join(ReviewRound, ReviewRound.id == RoundNote.round_id)
-             .where(ReviewRound.status == "closed", RoundNote.score.is_not(None)))
+             .where(ReviewRound.status == RoundStatus.CLOSED, RoundNote.score.is_not(None)))
     if round_ids:
         query = query.where(RoundNote.round_id.in_(round_ids))
     frame = pd.DataFrame(db.session.execute(query).all(),
@@ -171,7 +177,7 @@ def notes_frame(cycle: FundingCycle, on: date | None = None) -> tuple[pd.DataFra
                ConceptNote.total_cents, Country.champion, ConceptNote.gender_marker,
                ConceptNote.submitted_at, ConceptNote.expires_on)
         .join(Country, Country.id == ConceptNote.country_id)
-        .where(ConceptNote.status == "pipeline",
+        .where(ConceptNote.status == NoteStatus.PIPELINE,
                ConceptNote.id.in_(results["note_id"].tolist()))).all()
     notes = pd.DataFrame(rows, columns=["note_id", "country", "region", "thematic_area",
                                         "requested", "champion", "gender_marker",
@@ -255,7 +261,7 @@ def stale_reasons(run: AllocationRun) -> list[str]:
     """Why a draft cycle's saved run no longer matches what it would be computed from now
     (clauses of :data:`STALE_PARTS`); empty when it matches, and for an approved cycle, whose
     run is history."""
-    if run.cycle.status != "draft":
+    if run.cycle.status != CycleStatus.DRAFT:
         return []
     if run.inputs_digest is None:
         return [NO_DIGEST]
@@ -280,8 +286,8 @@ def save_run(actor: User, cycle: FundingCycle, method: str = "greedy") -> Alloca
     """Run with the cycle's own policy and envelope and store the result line by line, with
     the excluded and the expired notes after the allocated ones, and the digest of the
     inputs (so that the run shows as stale once they change)."""
-    _require(actor, "secretariat")
-    if cycle.status != "draft":
+    _require(actor, Role.SECRETARIAT)
+    if cycle.status != CycleStatus.DRAFT:
         raise ServiceError("An approved cycle is not run again.", status=409, code="state")
     inputs = run_inputs(cycle)
     funds = inputs.funds
@@ -302,7 +308,7 @@ def save_run(actor: User, cycle: FundingCycle, method: str = "greedy") -> Alloca
     for row in inputs.excluded.itertuples(index=False):
         position += 1
         run.lines.append(AllocationRunLine(
-            note_id=int(row.note_id), order=position, status="excluded",
+            note_id=int(row.note_id), order=position, status=AllocationStatus.EXCLUDED,
             score=None if pd.isna(row.score) else float(row.score),
             requested_cents=int(row.requested), amount_cents=0, from_earmarked_cents=0,
             from_unearmarked_cents=0))
@@ -312,7 +318,7 @@ def save_run(actor: User, cycle: FundingCycle, method: str = "greedy") -> Alloca
     for note_id in expired:
         position += 1
         run.lines.append(AllocationRunLine(
-            note_id=note_id, order=position, status="expired", score=None,
+            note_id=note_id, order=position, status=AllocationStatus.EXPIRED, score=None,
             requested_cents=requested[note_id], amount_cents=0, from_earmarked_cents=0,
             from_unearmarked_cents=0))
     db.session.flush()
@@ -336,7 +342,7 @@ def line_reasons(run: AllocationRun, lines: pd.DataFrame) -> list[str]:
     said = explain(lines, run_funds(run), _policy(run.policy)).tolist()
     reasons = exclusion_reasons(run.cycle)
     return [f"Excluded by the secretariat: {reasons[note_id]}"
-            if status == "excluded" and note_id in reasons else text
+            if status == AllocationStatus.EXCLUDED and note_id in reasons else text
             for note_id, status, text in zip(lines["note_id"], lines["status"], said,
                                              strict=True)]
 
@@ -363,8 +369,8 @@ def exclude_note(actor: User, cycle: FundingCycle, note_id: int | None,
                  reason: str) -> CycleExclusion:
     """Take a note out of the draft cycle's runs, saying why; the next run lists it as
     excluded, and the decision shows the reason."""
-    _require(actor, "secretariat")
-    if cycle.status != "draft":
+    _require(actor, Role.SECRETARIAT)
+    if cycle.status != CycleStatus.DRAFT:
         raise ServiceError("The cycle is approved; its notes can no longer be excluded.",
                            status=409, code="state")
     reason = (reason or "").strip()
@@ -394,12 +400,12 @@ def exclude_note(actor: User, cycle: FundingCycle, note_id: int | None,
 
 def include_note(actor: User, cycle: FundingCycle, note_id: int) -> ConceptNote:
     """Undo an exclusion: the note counts again from the next run."""
-    _require(actor, "secretariat")
+    _require(actor, Role.SECRETARIAT)
     exclusion = db.session.scalar(select(CycleExclusion).where(
         CycleExclusion.cycle_id == cycle.id, CycleExclusion.note_id == note_id))
     if exclusion is None:
         raise NotFound("That note is not excluded from this cycle.")
-    if cycle.status != "draft":
+    if cycle.status != CycleStatus.DRAFT:
         raise ServiceError("The cycle is approved; its exclusions can no longer change.",
                            status=409, code="state")
     note = exclusion.note
@@ -427,18 +433,18 @@ def approve(actor: User, cycle: FundingCycle, run: AllocationRun | None = None,
     then the cycle; the unique allocation per note is the last line of defence."""
     from mptf.allocation.services import available_funds
 
-    _require(actor, "chair")
+    _require(actor, Role.CHAIR)
     db.session.scalar(select(FundConfig).where(FundConfig.id == 1).with_for_update())
     cycle = db.session.scalar(select(FundingCycle).where(FundingCycle.id == cycle.id)
                               .with_for_update().execution_options(populate_existing=True))
-    if cycle.status != "draft":
+    if cycle.status != CycleStatus.DRAFT:
         raise Conflict(f"The cycle '{cycle.name}' is approved already; nothing was changed.")
     run = run or latest_run(cycle)
     if run is None:
         raise ServiceError("Run the allocation before approving the cycle.")
     if run.cycle_id != cycle.id:
         raise ServiceError("That run belongs to another cycle.")
-    funded = [line for line in run.lines if line.status == "funded"]
+    funded = [line for line in run.lines if line.status == AllocationStatus.FUNDED]
     unearmarked, earmarked = available_funds()
     need_unearmarked = sum(line.from_unearmarked_cents for line in funded)
     notes = {n.id: n for n in db.session.scalars(
@@ -460,7 +466,7 @@ def approve(actor: User, cycle: FundingCycle, run: AllocationRun | None = None,
             raise ServiceError(f"The run spends {usd(need)} earmarked to thematic area {area} "
                                f"but only {usd(earmarked.get(area, 0))} is available; run the "
                                "cycle again.", status=409, code="insufficient_funds")
-    changed = [n.reference for n in notes.values() if n.status != "pipeline"]
+    changed = [n.reference for n in notes.values() if n.status != NoteStatus.PIPELINE]
     if changed:
         raise ServiceError(f"These notes left the pipeline since the run: {', '.join(changed)};"
                            " run the cycle again.", status=409, code="state")
@@ -481,11 +487,9 @@ def approve(actor: User, cycle: FundingCycle, run: AllocationRun | None = None,
                                                      direct_cents=puno.direct_cents,
                                                      indirect_cents=puno.indirect_cents))
         db.session.add(allocation)
-        note.status = "selected"
-        record(actor, "note_selected", note, before={"status": "pipeline"},
-               after={"status": "selected", "cycle": cycle.id, "amount": line.amount_cents})
+        move_note(actor, note, NoteStatus.SELECTED, cycle=cycle.id, amount=line.amount_cents)
         allocations.append(allocation)
-    cycle.status = "approved"
+    cycle.status = CycleStatus.APPROVED
     cycle.approved_at = utcnow()
     cycle.approved_by_id = actor.id
     db.session.flush()

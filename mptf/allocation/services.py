@@ -28,24 +28,19 @@ from mptf.models import (
     ThematicArea,
     User,
 )
-from mptf.models.base import utcnow
 from mptf.money import MAX_CENTS, aa_fee
 from mptf.services.audit import record
+from mptf.services.dates import today
 from mptf.services.errors import NotAllowed, NotFound, ServiceError
+from mptf.services.policy import MONEY_ROLES, Role
 
-VIEW_ROLES = ("secretariat", "chair", "fund_office")
-RECORD_ROLES = ("fund_office",)
 DONOR_KINDS = ("state", "other", "stakeholder")
 DONOR_KIND_LABELS = {"state": "State", "other": "Other partner", "stakeholder": "Stakeholder"}
 REFERENCE_MAX = 60
 
 
-def today() -> date:
-    return utcnow().date()
-
-
-def _require(user: User | None, roles: tuple[str, ...]) -> None:
-    if user is None or user.role not in roles:
+def _require_fund_office(user: User) -> None:
+    if user.role != Role.FUND_OFFICE:
         raise NotAllowed("Only the fund office (MPTF Office) records contributions.")
 
 
@@ -74,7 +69,7 @@ def donors() -> list[Organisation]:
 def add_partner(actor: User, name: str, acronym: str = "") -> Organisation:
     """A new donor of kind 'other' (a foundation, a private donor). The acronym defaults to
     the name; neither may repeat an existing partner's, case aside."""
-    _require(actor, RECORD_ROLES)
+    _require_fund_office(actor)
     name = " ".join((name or "").split())
     acronym = " ".join((acronym or "").split()) or name
     problems: dict[str, list[str]] = {}
@@ -172,7 +167,7 @@ def _checked(data: ContributionInput, current: Contribution | None = None) -> tu
 
 def record_contribution(actor: User, data: ContributionInput) -> Contribution:
     """Record a deposit; the fee is taken now at the fund's current rate."""
-    _require(actor, RECORD_ROLES)
+    _require_fund_office(actor)
     reference, donor, day, amount, area = _checked(data)
     rate = fee_rate_bp()
     fee = aa_fee(amount, rate)
@@ -195,7 +190,7 @@ def correct_contribution(actor: User, contribution: Contribution, data: Contribu
     than it allocated: unearmarked, or earmarked to the area the money left. The fund's
     configuration row is locked first, as the cycle approval does, so a correction and an
     approval never pass each other."""
-    _require(actor, RECORD_ROLES)
+    _require_fund_office(actor)
     reason = " ".join((reason or "").split())
     if not reason:
         raise ServiceError("Say why the contribution is corrected (the audit log keeps it).",
@@ -255,7 +250,7 @@ def _refuse_overdraw(contribution: Contribution, after: dict) -> None:
 
 
 def contribution_for(user: User, contribution_id: int) -> Contribution:
-    if user.role not in VIEW_ROLES:
+    if user.role not in MONEY_ROLES:
         raise NotFound("There is no such contribution.")
     contribution = db.session.get(Contribution, contribution_id)
     if contribution is None:

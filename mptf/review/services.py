@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from mptf.extensions import db
@@ -30,19 +30,23 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
+from mptf.models.pipeline import NoteStatus
+from mptf.models.review import AssignmentStatus, ReviewStatus, RoundStatus
 from mptf.notifications import events as notifications
 from mptf.reference.seed import default_rubric_records
 from mptf.services.audit import record
 from mptf.services.confirmation import Consequences, plural
 from mptf.services.errors import NotAllowed, NotFound, ServiceError
+from mptf.services.policy import Role
 from scoring import Rubric, aggregate_round, criterion_means
 
 # The chair facilitates the committee's consensus and does not score; ex officio has no vote.
 SCORING_CONSTITUENCIES = tuple(c for c in VOTING_CONSTITUENCIES if c != "chair")
-STATUS_LABELS = {"draft": "In preparation", "open": "Open for scoring", "closed": "Closed"}
+STATUS_LABELS = {RoundStatus.DRAFT: "In preparation", RoundStatus.OPEN: "Open for scoring",
+                 RoundStatus.CLOSED: "Closed"}
 
 
-def _require(user: User, *roles: str) -> None:
+def _require(user: User, *roles: Role) -> None:
     if user.role not in roles:
         raise NotAllowed("Your role does not allow this.")
 
@@ -73,8 +77,8 @@ SCALE_LIMIT = 100
 
 def set_criteria(actor: User, round_: ReviewRound, records: list[dict[str, Any]]) -> None:
     """Replace the round's rubric while it is in preparation; scoring.Rubric checks it."""
-    _require(actor, "secretariat")
-    _state(round_, "draft", doing="change the rubric")
+    _require(actor, Role.SECRETARIAT)
+    _state(round_, RoundStatus.DRAFT, doing="change the rubric")
     for row in records:
         ends = (row.get("scale_min", 1), row.get("scale_max", 5))
         if any(isinstance(end, int | float) and abs(end) > SCALE_LIMIT for end in ends):
@@ -112,7 +116,7 @@ class RoundInput:
 
 
 def create_round(actor: User, data: RoundInput) -> ReviewRound:
-    _require(actor, "secretariat")
+    _require(actor, Role.SECRETARIAT)
     name = (data.name or "").strip()
     if not name:
         raise ServiceError("Give the round a name.", fields={"name": ["Required."]})
@@ -122,7 +126,7 @@ def create_round(actor: User, data: RoundInput) -> ReviewRound:
     _check_settings(data)
     round_ = ReviewRound(name=name, opens_on=data.opens_on, closes_on=data.closes_on,
                          quorum=data.quorum, disagreement_threshold=data.disagreement_threshold,
-                         calibrate=data.calibrate, status="draft")
+                         calibrate=data.calibrate, status=RoundStatus.DRAFT)
     db.session.add(round_)
     db.session.flush()
     for position, c in enumerate(fund_rubric(), start=1):
@@ -147,8 +151,8 @@ def _check_settings(data: RoundInput) -> None:
 
 
 def update_settings(actor: User, round_: ReviewRound, data: RoundInput) -> None:
-    _require(actor, "secretariat")
-    _state(round_, "draft", doing="change the settings")
+    _require(actor, Role.SECRETARIAT)
+    _state(round_, RoundStatus.DRAFT, doing="change the settings")
     _check_settings(data)
     before = {"opens_on": round_.opens_on, "closes_on": round_.closes_on,
               "quorum": round_.quorum, "threshold": round_.disagreement_threshold,
@@ -166,8 +170,8 @@ def update_settings(actor: User, round_: ReviewRound, data: RoundInput) -> None:
 
 def set_notes(actor: User, round_: ReviewRound, note_ids: list[int]) -> None:
     """The round's notes, while it is in preparation: pipeline notes only."""
-    _require(actor, "secretariat")
-    _state(round_, "draft", doing="change its notes")
+    _require(actor, Role.SECRETARIAT)
+    _state(round_, RoundStatus.DRAFT, doing="change its notes")
     wanted = sorted(set(note_ids))
     notes = {n.id: n for n in db.session.scalars(select(ConceptNote).where(
         ConceptNote.id.in_(wanted)))}
@@ -175,7 +179,7 @@ def set_notes(actor: User, round_: ReviewRound, note_ids: list[int]) -> None:
     if missing:
         raise ServiceError(f"Unknown concept note id(s): {missing}.",
                            fields={"note_ids": ["Unknown note."]})
-    outside = [n.reference for n in notes.values() if n.status != "pipeline"]
+    outside = [n.reference for n in notes.values() if n.status != NoteStatus.PIPELINE]
     if outside:
         raise ServiceError(f"Only notes in the pipeline can be reviewed; not: "
                            f"{', '.join(sorted(outside))}.", fields={"note_ids": ["Not in the "
@@ -205,10 +209,10 @@ def open_round(actor: User, round_: ReviewRound, on: date | None = None) -> None
     memberships seated on the opening day, each recused from the notes it has a conflict on."""
     from mptf.committee.services import recusals
 
-    _require(actor, "secretariat")
+    _require(actor, Role.SECRETARIAT)
     round_ = db.session.scalar(select(ReviewRound).where(ReviewRound.id == round_.id)
                                .with_for_update())
-    _state(round_, "draft", doing="open it")
+    _state(round_, RoundStatus.DRAFT, doing="open it")
     on = on or utcnow().date()
     if not round_.round_notes:
         raise ServiceError("Add at least one pipeline note before opening the round.")
@@ -219,7 +223,7 @@ def open_round(actor: User, round_: ReviewRound, on: date | None = None) -> None
         raise ServiceError(f"No member of the Steering Committee sits in a scoring seat on "
                            f"{on.isoformat()}; appoint members before opening the round.")
     notes = [rn.note for rn in round_.round_notes]
-    not_in_pipeline = [n.reference for n in notes if n.status != "pipeline"]
+    not_in_pipeline = [n.reference for n in notes if n.status != NoteStatus.PIPELINE]
     if not_in_pipeline:
         raise ServiceError("These notes left the pipeline since they were added: "
                            f"{', '.join(not_in_pipeline)}; remove them first.")
@@ -230,14 +234,14 @@ def open_round(actor: User, round_: ReviewRound, on: date | None = None) -> None
             reasons = recused.get((membership.id, rn.note_id))
             round_.assignments.append(Assignment(
                 note_id=rn.note_id, membership_id=membership.id,
-                status="recused" if reasons else "assigned",
+                status=AssignmentStatus.RECUSED if reasons else AssignmentStatus.ASSIGNED,
                 recusal_reason="; ".join(reasons) if reasons else ""))
-    round_.status = "open"
+    round_.status = RoundStatus.OPEN
     round_.opened_at = utcnow()
     round_.opens_on = round_.opens_on or on
     record(actor, "round_opened", round_, after={
         "notes": len(notes), "reviewers": len(reviewers),
-        "recusals": sum(1 for a in round_.assignments if a.status == "recused")})
+        "recusals": sum(1 for a in round_.assignments if a.status == AssignmentStatus.RECUSED)})
     notifications.round_opened(round_)
 
 
@@ -252,12 +256,12 @@ def assignment_for(user: User, round_: ReviewRound, note_id: int) -> Assignment:
     """The user's assignment to score the note in this open or closed round. A reviewer who is
     not in the round, or is recused from the note, gets NotFound (404): the note does not
     exist for them in this round."""
-    if user.role != "reviewer":
+    if user.role != Role.REVIEWER:
         raise NotAllowed("Only reviewers score notes.")
     assignment = db.session.scalar(select(Assignment).where(
         Assignment.round_id == round_.id, Assignment.note_id == note_id,
         Assignment.membership_id.in_(memberships_of(user)),
-        Assignment.status == "assigned"))
+        Assignment.status == AssignmentStatus.ASSIGNED))
     if assignment is None:
         raise NotFound("This note is not yours to score in this round.")
     return assignment
@@ -291,13 +295,13 @@ def my_assignments(user: User, round_: ReviewRound) -> list[tuple[Assignment, Re
 
 def visible_rounds(user: User):
     query = select(ReviewRound).order_by(ReviewRound.id.desc())
-    if user.role in ("secretariat", "chair"):
+    if user.role in (Role.SECRETARIAT, Role.CHAIR):
         return query
-    if user.role == "reviewer":
+    if user.role == Role.REVIEWER:
         return query.where(ReviewRound.id.in_(select(Assignment.round_id).where(
             Assignment.membership_id.in_(memberships_of(user)))))
-    if user.role == "fund_office":
-        return query.where(ReviewRound.status == "closed")
+    if user.role == Role.FUND_OFFICE:
+        return query.where(ReviewRound.status == RoundStatus.CLOSED)
     return query.where(False)
 
 
@@ -324,7 +328,7 @@ def save_review(user: User, round_: ReviewRound, note_id: int, values: dict[str,
     _require_sitting(assignment, on)
     db.session.scalar(select(Assignment).where(Assignment.id == assignment.id).with_for_update())
     round_ = db.session.scalar(select(ReviewRound).where(ReviewRound.id == round_.id))
-    _state(round_, "open", doing="score")
+    _state(round_, RoundStatus.OPEN, doing="score")
     problems: dict[str, list[str]] = {}
     for c in round_.criteria:
         value = values.get(c.code)
@@ -359,10 +363,10 @@ def save_review(user: User, round_: ReviewRound, note_id: int, values: dict[str,
         score.value = values.get(c.code)
         score.comment = (comments.get(c.code) or "").strip()
     if submit:
-        review.status = "submitted"
+        review.status = ReviewStatus.SUBMITTED
         review.submitted_at = utcnow()
-    elif review.status != "submitted":
-        review.status = "draft"
+    elif review.status != ReviewStatus.SUBMITTED:
+        review.status = ReviewStatus.DRAFT
     db.session.flush()
     # The audit log records that a review moved, never its scores (independence).
     record(user, "review_submitted" if submit else "review_saved", review,
@@ -373,13 +377,13 @@ def save_review(user: User, round_: ReviewRound, note_id: int, values: dict[str,
 def reopen_review(user: User, round_: ReviewRound, note_id: int) -> Review:
     assignment = assignment_for(user, round_, note_id)
     _require_sitting(assignment)
-    _state(round_, "open", doing="reopen a review")
+    _state(round_, RoundStatus.OPEN, doing="reopen a review")
     review = db.session.scalar(select(Review).where(
         Review.round_id == round_.id, Review.note_id == note_id,
         Review.membership_id == assignment.membership_id))
-    if review is None or review.status != "submitted":
+    if review is None or review.status != ReviewStatus.SUBMITTED:
         raise ServiceError("Only a submitted review can be reopened.", status=409, code="state")
-    review.status = "draft"
+    review.status = ReviewStatus.DRAFT
     review.submitted_at = None
     record(user, "review_reopened", review, after={"round": round_.id, "note": note_id})
     return review
@@ -389,7 +393,7 @@ def declare_conflict(user: User, round_: ReviewRound, note_id: int, reason: str)
     """The reviewer declares a conflict instead of scoring: recused, any draft discarded."""
     assignment = assignment_for(user, round_, note_id)
     _require_sitting(assignment)
-    _state(round_, "open", doing="declare a conflict")
+    _state(round_, RoundStatus.OPEN, doing="declare a conflict")
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Give the reason for the conflict of interest.",
@@ -406,7 +410,7 @@ def declare_conflict(user: User, round_: ReviewRound, note_id: int, reason: str)
         Review.membership_id == assignment.membership_id))
     if review is not None:
         db.session.delete(review)
-    assignment.status = "recused"
+    assignment.status = AssignmentStatus.RECUSED
     assignment.recusal_reason = f"declared: {reason}"
     record(user, "conflict_declared", assignment,
            after={"round": round_.id, "note": note_id, "reason": reason})
@@ -429,7 +433,7 @@ def conflict_consequences(user: User, round_: ReviewRound, note_id: int) -> Cons
     refusal = None
     try:
         _require_sitting(assignment)
-        _state(round_, "open", doing="declare a conflict")
+        _state(round_, RoundStatus.OPEN, doing="declare a conflict")
     except ServiceError as exc:
         refusal = exc.message
     return Consequences(final=final, refusal=refusal)
@@ -444,13 +448,13 @@ def progress(round_: ReviewRound) -> dict[str, Any]:
         .where(Assignment.round_id == round_.id)).all()
     submitted = set(db.session.execute(
         select(Review.note_id, Review.membership_id).where(
-            Review.round_id == round_.id, Review.status == "submitted")).all())
+            Review.round_id == round_.id, Review.status == ReviewStatus.SUBMITTED)).all())
     per_note: dict[int, dict[str, int]] = {}
     per_reviewer: dict[int, dict[str, int]] = {}
     for note_id, membership_id, status in assigned:
         n = per_note.setdefault(note_id, {"assigned": 0, "recused": 0, "submitted": 0})
         r = per_reviewer.setdefault(membership_id, {"assigned": 0, "recused": 0, "submitted": 0})
-        key = "recused" if status == "recused" else "assigned"
+        key = "recused" if status == AssignmentStatus.RECUSED else "assigned"
         n[key] += 1
         r[key] += 1
         if (note_id, membership_id) in submitted:
@@ -462,8 +466,8 @@ def progress(round_: ReviewRound) -> dict[str, Any]:
 
 
 def send_reminder(actor: User, round_: ReviewRound, membership_id: int, message: str) -> Reminder:
-    _require(actor, "secretariat")
-    _state(round_, "open", doing="send reminders")
+    _require(actor, Role.SECRETARIAT)
+    _state(round_, RoundStatus.OPEN, doing="send reminders")
     if not db.session.scalar(select(Assignment.id).where(
             Assignment.round_id == round_.id, Assignment.membership_id == membership_id)):
         raise ServiceError("That member is not a reviewer in this round.")
@@ -484,17 +488,17 @@ def reviews_frame(round_: ReviewRound) -> pd.DataFrame:
         select(Review.note_id, Review.membership_id, RoundCriterion.code, Score.value)
         .join(Score, Score.review_id == Review.id)
         .join(RoundCriterion, RoundCriterion.id == Score.criterion_id)
-        .where(Review.round_id == round_.id, Review.status == "submitted")).all()
+        .where(Review.round_id == round_.id, Review.status == ReviewStatus.SUBMITTED)).all()
     return pd.DataFrame(rows, columns=["note_id", "reviewer_id", "criterion", "value"])
 
 
 def close_round(actor: User, round_: ReviewRound) -> pd.DataFrame:
     """Compute the round's results with scoring.aggregate_round, store them per note, give
     each scored note its score, and make the round read-only."""
-    _require(actor, "secretariat")
+    _require(actor, Role.SECRETARIAT)
     round_ = db.session.scalar(select(ReviewRound).where(ReviewRound.id == round_.id)
                                .with_for_update())
-    _state(round_, "open", doing="close it")
+    _state(round_, RoundStatus.OPEN, doing="close it")
     rubric = round_rubric(round_)
     frame = reviews_frame(round_)
     results = aggregate_round(frame, rubric, quorum=round_.quorum,
@@ -512,7 +516,7 @@ def close_round(actor: User, round_: ReviewRound) -> pd.DataFrame:
             rn.note.score = rn.score
         else:
             rn.n_reviews, rn.quorum_met, rn.disagreement = 0, False, False
-    round_.status = "closed"
+    round_.status = RoundStatus.CLOSED
     round_.closed_at = utcnow()
     record(actor, "round_closed", round_, after={
         "scored": 0 if results is None else len(results),
@@ -527,15 +531,15 @@ def close_consequences(round_: ReviewRound) -> Consequences:
     queries, whatever the round's size; ``round_`` with its notes loaded)."""
     assigned = [tuple(row) for row in db.session.execute(
         select(Assignment.note_id, Assignment.membership_id).where(
-            Assignment.round_id == round_.id, Assignment.status == "assigned"))]
+            Assignment.round_id == round_.id, Assignment.status == AssignmentStatus.ASSIGNED))]
     reviews = {(n, m): status for n, m, status in db.session.execute(
         select(Review.note_id, Review.membership_id, Review.status).where(
             Review.round_id == round_.id))}
-    drafts = sum(1 for key in assigned if reviews.get(key) == "draft")
+    drafts = sum(1 for key in assigned if reviews.get(key) == ReviewStatus.DRAFT)
     not_started = sum(1 for key in assigned if key not in reviews)
     submitted: dict[int, int] = {}
     for (note_id, _membership), status in reviews.items():
-        if status == "submitted":
+        if status == ReviewStatus.SUBMITTED:
             submitted[note_id] = submitted.get(note_id, 0) + 1
     short = sorted(rn.note.reference for rn in round_.round_notes
                    if submitted.get(rn.note_id, 0) < round_.quorum)
@@ -561,7 +565,7 @@ def close_consequences(round_: ReviewRound) -> Consequences:
         missing.append(f"The round was to stay open until {round_.closes_on:%d %B %Y}, "
                        f"{plural(days, 'day')} from now.")
     refusal = None
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         refusal = f"The round is {STATUS_LABELS[round_.status].lower()}; only an open round " \
                   "can be closed."
     return Consequences(final=final, missing=missing, refusal=refusal)
@@ -573,7 +577,7 @@ RESULT_COLUMNS = ["Rank", "Reference", "Title", "Country", "Area", "Reviews", "M
 
 def results_frame(round_: ReviewRound) -> pd.DataFrame:
     """The closed round's ranked table, from the stored results (what scoring computed)."""
-    if round_.status != "closed":
+    if round_.status != RoundStatus.CLOSED:
         raise ServiceError("Results exist only once the round is closed.", status=409)
     rows = []
     for rn in sorted(round_.round_notes, key=lambda r: (r.rank is None, r.rank or 0, r.note_id)):
@@ -595,16 +599,11 @@ def reviewer_scores_frame(user: User, round_: ReviewRound) -> pd.DataFrame:
     """Per-reviewer weighted scores: the secretariat and chair, once the round is closed."""
     from scoring import score_reviews
 
-    if user.role not in ("secretariat", "chair"):
+    if user.role not in (Role.SECRETARIAT, Role.CHAIR):
         raise NotAllowed("Only the secretariat and the chair see individual scores.")
-    if round_.status != "closed":
+    if round_.status != RoundStatus.CLOSED:
         raise ServiceError("Individual scores stay hidden until the round closes.", status=409)
     frame = reviews_frame(round_)
     if frame.empty:
         return pd.DataFrame(columns=["note_id", "reviewer_id", "weighted_score"])
     return score_reviews(frame, round_rubric(round_))
-
-
-def counts_by_status() -> dict[str, int]:
-    return dict(db.session.execute(select(ReviewRound.status, func.count()).group_by(
-        ReviewRound.status)).all())
