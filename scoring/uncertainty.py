@@ -156,7 +156,8 @@ def redraw_round(reviews: pd.DataFrame, rubric: Rubric, *, quorum: int = 3,
                              f"in memory ({MAX_CELLS:,} note scores); use fewer redraws")
         if n_notes > draws:
             raise ValueError(f"there must be at least as many redraws as notes ({n_notes:,} "
-                             f"notes, {draws:,} redraws): each note reads its own rows")
+                             f"notes, {draws:,} redraws): each note starts reading the random "
+                             "picks at a row of its own")
         score_t, raw_t, median_t = _bootstrap(n_reviews, start, raw_values, cal_values,
                                               rank_tables, draws, seed)
         weight = np.ones(draws, dtype=np.int64)
@@ -242,8 +243,8 @@ def _enumerate(n_reviews: np.ndarray, start: np.ndarray, raw: np.ndarray, cal: n
     for n in n_reviews.tolist():
         total *= math.comb(2 * n - 1, n)
         if total > MAX_EXACT:
-            raise ValueError(f"every redraw of this round is more than {MAX_EXACT:,} joint "
-                             "redraws to enumerate; use random redraws (exact=False)")
+            raise ValueError(f"this round has more than {MAX_EXACT:,} joint redraws to "
+                             "enumerate; use random redraws (exact=False)")
         per_note.append(list(itertools.combinations_with_replacement(range(n), n)))
     if math.prod(n**n for n in n_reviews.tolist()) > 2**53:
         raise ValueError("the weights of this round's redraws are too large to count exactly; "

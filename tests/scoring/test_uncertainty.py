@@ -206,20 +206,32 @@ def test_a_note_with_one_review_has_no_spread_of_its_own():
     assert result.loc[2, ["score_90_low", "score_90_high"]].tolist() == [20, 80]
 
 
+def refusal(call, *args, **kwargs) -> str:
+    """The whole sentence a call is refused with."""
+    with pytest.raises(ValueError) as raised:
+        call(*args, **kwargs)
+    return str(raised.value)
+
+
 def test_bad_arguments_are_refused_with_a_sentence():
-    with pytest.raises(ValueError, match="draws must be a whole number of at least 1"):
-        redraw_round(TINY, TENTHS, draws=0)
-    with pytest.raises(ValueError, match="seed must be a whole number of at least 0"):
-        redraw_round(TINY, TENTHS, seed=-1)
-    with pytest.raises(ValueError, match="exact must be True or False"):
-        redraw_round(TINY, TENTHS, exact="yes")
-    with pytest.raises(ValueError, match="at least as many redraws as notes"):
-        redraw_round(TINY, TENTHS, draws=2)
-    with pytest.raises(ValueError, match="rows whose value is outside its criterion's scale"):
-        redraw_round(reviews([(1, "A", 11)]), TENTHS)
+    assert refusal(redraw_round, TINY, TENTHS, draws=0) == \
+        "draws must be a whole number of at least 1, got 0"
+    assert refusal(redraw_round, TINY, TENTHS, seed=-1) == \
+        "seed must be a whole number of at least 0, got -1"
+    assert refusal(redraw_round, TINY, TENTHS, exact="yes") == \
+        "exact must be True or False, got 'yes'"
+    assert refusal(redraw_round, TINY, TENTHS, draws=2) == (
+        "there must be at least as many redraws as notes (3 notes, 2 redraws): each note "
+        "starts reading the random picks at a row of its own")
+    assert refusal(redraw_round, TINY, TENTHS, draws=30_000_000) == (
+        "30,000,000 redraws of 3 notes are more than can be kept in memory (60,000,000 note "
+        "scores); use fewer redraws")
+    assert "rows whose value is outside its criterion's scale" in \
+        refusal(redraw_round, reviews([(1, "A", 11)]), TENTHS)
     many = reviews([(n, r, 5) for n in range(6) for r in "ABCD"])
-    with pytest.raises(ValueError, match="more than 250,000 joint redraws"):
-        redraw_round(many, TENTHS, exact=True)
+    assert refusal(redraw_round, many, TENTHS, exact=True) == (
+        "this round has more than 250,000 joint redraws to enumerate; use random redraws "
+        "(exact=False)")
     with pytest.raises(TypeError, match="draws must be a RoundDraws"):
         rank_intervals(TINY)
 
@@ -228,14 +240,16 @@ def test_the_cycle_must_match_the_round():
     draws = redraw_round(TINY, TENTHS, quorum=2, exact=True)
     notes = round_cycle(draws)
     stranger = pd.concat([notes, cycle([9], [50.0])], ignore_index=True)
-    with pytest.raises(ValueError, match="notes without reviews in the redrawn round: 9"):
-        funding_chances(draws, stranger, Funds(100), AllocationPolicy())
+    assert refusal(funding_chances, draws, stranger, Funds(100), AllocationPolicy()) == (
+        "notes without reviews in the redrawn round: 9; every candidate needs the reviews its "
+        "score comes from")
     notes.loc[notes["note_id"] == 2, "score"] = 61.0
-    with pytest.raises(ValueError, match=r"not the one their reviews give: 2 \(61 in the "
-                                         r"cycle, 55 from its reviews\)"):
-        funding_chances(draws, notes, Funds(100), AllocationPolicy())
-    with pytest.raises(ValueError, match="requested: must be a positive number of cents"):
-        funding_chances(draws, round_cycle(draws, requested=0), Funds(100), AllocationPolicy())
+    assert refusal(funding_chances, draws, notes, Funds(100), AllocationPolicy()) == (
+        "notes whose score is not the one their reviews give: 2 (61 in the cycle, 55 from its "
+        "reviews)")
+    assert "requested: must be a positive number of cents" in refusal(
+        funding_chances, draws, round_cycle(draws, requested=0), Funds(100),
+        AllocationPolicy())
 
 
 # --- calibration -----------------------------------------------------------------------------
