@@ -151,11 +151,15 @@ def test_unexpected_fields_on_the_choices_change_nothing_else(client, auth, team
     auth.login("kenya@example.org")
     ticked = {f"email_{e}": "y" for e, k in services.EVENTS.items() if not k.mandatory}
     for noise in ({"email_note_returned": ""}, {"email_reminder": "0", "is_admin": "1"},
-                  {"user_id": str(teams["sec"].id), "email_note_expired": "\x00"},
+                  {"user_id": str(teams["sec"].id), "email_note_expired": "off"},
                   {"email_unknown_event": "y"}):
         response = auth.post("/notifications/preferences", {**ticked, **noise},
                              token_from="/notifications/preferences")
         assert response.status_code == 302, noise
+    refused = auth.post("/notifications/preferences", {**ticked, "email_reminder": "\x00"},
+                        token_from="/notifications/preferences")
+    assert refused.status_code == 400                     # a NUL is refused, with a sentence
+    assert "NUL" in refused.get_data(as_text=True) or "null" in refused.get_data(as_text=True)
     assert db.session.scalar(select(NotificationPreference.user_id).limit(1)) is None
     assert all(services.preferences(teams["KEN"]).values())
     assert all(services.preferences(teams["sec"]).values())
