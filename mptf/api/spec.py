@@ -179,15 +179,15 @@ def document(app: Flask) -> dict[str, Any]:
 
 
 def _operation(rule, described: Operation) -> dict[str, Any]:
-    errors = set(described.errors) | {400, 429}  # 400: an unknown or repeated parameter
+    # 400: an unknown or repeated parameter; 401: a token that is not valid, whatever the
+    # operation (a public one also takes a token, and refuses a wrong one).
+    errors = set(described.errors) | {400, 401, 429}
     if described.body:
         errors |= {400, 413, 415, 422}
     if rule.arguments:
         errors.add(404)
-    if described.roles is not None:
-        errors.add(401)
-        if described.roles:
-            errors.add(403)
+    if described.roles:
+        errors.add(403)
     success: dict[str, Any] = {"description": "OK" if described.status == 200 else "Created"}
     if described.media_type == "application/json":
         if described.response:
@@ -214,8 +214,8 @@ def _operation(rule, described: Operation) -> dict[str, Any]:
     if described.body:
         op["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": ref(described.body)}}}
-    if described.status == 200 and described.media_type == "application/json" \
-            and not described.body and described.roles is None:
+    if described.status == 200 and described.media_type != "text/html" \
+            and not described.body and described.roles is None:  # public data, cached
         op["responses"]["304"] = {"description": "Not modified (conditional GET with "
                                                  "If-None-Match or If-Modified-Since)."}
     op.update(described.extra)

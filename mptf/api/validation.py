@@ -1,30 +1,29 @@
 """Request checking for the API: JSON bodies against the very JSON Schemas the OpenAPI
-document publishes (a small subset of JSON Schema, enough for these bodies), and query
-parameters. Every problem is collected, by field, into one 400.
+document publishes (checked by ``jsonschema``, JSON Schema 2020-12, the dialect of OpenAPI
+3.1), and query parameters. Every problem is collected, by field, into one 400, each said in
+a sentence of the fund's own (``MESSAGES``) rather than jsonschema's.
 
-Supported keywords: type (one or a list; "integer" excludes booleans and floats), properties,
-required, additionalProperties (false or a schema), items, minItems, maxItems, minimum,
-maximum, minLength, maxLength, enum, pattern, format "date", and $ref to
-#/components/schemas/<name>. Strings with NUL characters or unpaired surrogates are refused
-(PostgreSQL cannot store them).
+Fields are named by their path: ``title``, ``punos[0].direct_cents``, ``principles.3``, and
+``body`` for the body itself. A field's type error is its only problem (its other keywords do
+not apply), as is an enum's; past a maxItems or maxProperties, the items are not judged one
+by one. Strings with NUL characters or unpaired surrogates are refused, as strings and as
+keys, whatever the schema (PostgreSQL cannot store them).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
 from flask import request
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from mptf.forms_util import digits
 from mptf.guards import MAX_ID
 from mptf.services.errors import ServiceError
-
-JSON_TYPES = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
-}
 
 
 class ApiError(ServiceError):
@@ -48,14 +47,6 @@ def unprocessable(message: str, fields: dict[str, list[str]] | None = None) -> A
     return ApiError(message, fields=fields, status=422, code="invalid")
 
 
-def _type_ok(value: Any, kind: str) -> bool:
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, JSON_TYPES[kind])
-
-
 def _text_ok(value: str) -> bool:
     if "\x00" in value:
         return False
@@ -66,105 +57,175 @@ def _text_ok(value: str) -> bool:
     return True
 
 
-class Validator:
-    def __init__(self, components: dict[str, dict]):
-        self.components = components
+def iso_date(value: object) -> bool:
+    """Format "date": YYYY-MM-DD (``date.fromisoformat`` alone also reads '20260115')."""
+    if not isinstance(value, str):
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
 
-    def errors(self, value: Any, schema: dict, path: str = "") -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        self._check(value, schema, path, found)
-        return found
 
-    def _resolve(self, schema: dict) -> dict:
-        while "$ref" in schema:
-            schema = self.components[schema["$ref"].rsplit("/", 1)[-1]]
-        return schema
+FORMATS = FormatChecker(formats=())
+FORMATS.checks("date")(iso_date)
 
-    def _check(self, value: Any, schema: dict, path: str, found: dict) -> None:
-        schema = self._resolve(schema)
-        name = path or "body"
 
-        def add(message: str) -> None:
-            found.setdefault(name, []).append(message)
+def _pattern(validator, pattern: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    """"pattern" as JSON Schema reads it (ECMA-262): jsonschema's ``re.search`` lets '$' match
+    before a final newline, so '12\\n' matched '^[0-9]{1,3}$'. Every pattern of the API is
+    anchored (^…$, a test checks), and for those a full match is ECMA-262's reading."""
+    if validator.is_type(instance, "string") and not re.fullmatch(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
-        kinds = schema.get("type")
-        if kinds is not None:
-            kinds = [kinds] if isinstance(kinds, str) else kinds
-            if not any(_type_ok(value, k) for k in kinds):
-                add("Must be " + " or ".join(_article(k) for k in kinds) + ".")
-                return
-        if "enum" in schema and value not in schema["enum"]:
-            add("Must be one of: " + ", ".join(json.dumps(v) for v in schema["enum"]) + ".")
-            return
-        if isinstance(value, str):
-            self._string(value, schema, add)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            if "minimum" in schema and value < schema["minimum"]:
-                add(f"Must be at least {schema['minimum']}.")
-            if "maximum" in schema and value > schema["maximum"]:
-                add(f"Must be at most {schema['maximum']}.")
-        elif isinstance(value, list):
-            if "minItems" in schema and len(value) < schema["minItems"]:
-                add(f"Give at least {schema['minItems']} item(s).")
-            if "maxItems" in schema and len(value) > schema["maxItems"]:
-                add(f"Give at most {schema['maxItems']} items.")
-                return
-            if "items" in schema:
-                for index, item in enumerate(value):
-                    self._check(item, schema["items"], f"{path}[{index}]", found)
-        elif isinstance(value, dict):
-            self._object(value, schema, path, found, add)
 
-    def _string(self, value: str, schema: dict, add) -> None:
-        if not _text_ok(value):
-            add("Must not contain NUL characters or unpaired surrogates.")
-            return
-        if "minLength" in schema and len(value) < schema["minLength"]:
-            add("Must not be empty." if schema["minLength"] == 1
-                else f"At least {schema['minLength']} characters.")
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            add(f"At most {schema['maxLength']} characters.")
-        if "pattern" in schema and not re.fullmatch(schema["pattern"], value):
-            add(f"Must match {schema['pattern']}.")
-        if schema.get("format") == "date":
-            try:
-                date.fromisoformat(value)
-                if len(value) != 10:
-                    raise ValueError
-            except ValueError:
-                add("A date as YYYY-MM-DD.")
+_json_type = Draft202012Validator.VALIDATORS["type"]
 
-    def _object(self, value: dict, schema: dict, path: str, found: dict, add) -> None:
-        properties = schema.get("properties", {})
-        prefix = f"{path}." if path else ""
-        for key in schema.get("required", []):
-            if key not in value:
-                found.setdefault(prefix + key, []).append("This field is required.")
-        extra = schema.get("additionalProperties", True)
-        if "maxProperties" in schema and len(value) > schema["maxProperties"]:
-            add(f"At most {schema['maxProperties']} entries.")
-            return
-        for key, item in value.items():
+
+def _type(validator, kinds, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    """"type", and then no NUL or unpaired surrogate in a text, nor in an object's keys."""
+    wrong = list(_json_type(validator, kinds, instance, schema))
+    yield from wrong
+    if wrong:
+        return
+    if isinstance(instance, str) and not _text_ok(instance):
+        yield ValidationError(NUL_TEXT, validator="text")
+    elif isinstance(instance, dict):
+        for key in instance:
             if not _text_ok(key):
-                add("Keys must not contain NUL characters or unpaired surrogates.")
-                continue
-            if key in properties:
-                self._check(item, properties[key], prefix + key, found)
-            elif extra is False:
-                found.setdefault(prefix + key, []).append("Unknown field.")
-            elif isinstance(extra, dict):
-                if "propertyNames" in schema and not re.fullmatch(
-                        schema["propertyNames"]["pattern"], key):
-                    found.setdefault(prefix + key, []).append(
-                        f"Keys must match {schema['propertyNames']['pattern']}.")
-                    continue
-                self._check(item, extra, prefix + key, found)
+                yield ValidationError(NUL_KEY, validator="key", validator_value=key)
+
+
+RequestValidator = validators.extend(Draft202012Validator, {"pattern": _pattern, "type": _type})
 
 
 def _article(kind: str) -> str:
     return {"integer": "an integer", "object": "an object", "array": "an array",
             "null": "null", "string": "a string", "boolean": "a boolean (true or false)",
             "number": "a number"}.get(kind, kind)
+
+
+def _kinds(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _min_length(n: int) -> str:
+    return "Must not be empty." if n == 1 else f"At least {n} characters."
+
+
+# The sentence for each keyword's failure, from the keyword's value.
+MESSAGES: dict[str, Callable[[Any], str]] = {
+    "type": lambda kinds: "Must be " + " or ".join(_article(k) for k in _kinds(kinds)) + ".",
+    "enum": lambda values: "Must be one of: " + ", ".join(json.dumps(v) for v in values) + ".",
+    "minimum": lambda n: f"Must be at least {n}.",
+    "maximum": lambda n: f"Must be at most {n}.",
+    "minItems": lambda n: f"Give at least {n} item(s).",
+    "maxItems": lambda n: f"Give at most {n} items.",
+    "minLength": _min_length,
+    "maxLength": lambda n: f"At most {n} characters.",
+    "pattern": lambda pattern: f"Must match {pattern}.",
+    "format": lambda name: "A date as YYYY-MM-DD." if name == "date" else f"Must be a {name}.",
+    "maxProperties": lambda n: f"At most {n} entries.",
+}
+NUL_TEXT = "Must not contain NUL characters or unpaired surrogates."
+NUL_KEY = "Keys must not contain NUL characters or unpaired surrogates."
+WHOLE = ("maxItems", "maxProperties")  # past these, the items are not judged one by one
+# A field that is not of its type has no other problem; one off its enum none but that; a text
+# with a NUL none but that.
+FIRST = ("type", "enum", "text", "")
+
+
+def field_name(path: str, step: str | int) -> str:
+    if isinstance(step, int):
+        return f"{path}[{step}]"
+    return f"{path}.{step}" if path else step
+
+
+class Validator:
+    """Checks a value against a schema that may ``$ref`` the OpenAPI document's
+    ``#/components/schemas/<name>`` (``components``)."""
+
+    def __init__(self, components: dict[str, dict]):
+        self.components = components
+        self._validators: dict[int, tuple[dict, Any]] = {}
+
+    def validator(self, schema: dict) -> Any:
+        """One jsonschema validator per schema (the schemas are the module's constants): the
+        schema as the root of a document that holds the components, so that their
+        references resolve as they do in the OpenAPI document."""
+        known = self._validators.get(id(schema))
+        if known is None or known[0] is not schema:
+            root = {**schema, "components": {"schemas": self.components}}
+            known = (schema, RequestValidator(root, format_checker=FORMATS))
+            self._validators[id(schema)] = known
+        return known[1]
+
+    def errors(self, value: Any, schema: dict, path: str = "") -> dict[str, list[str]]:
+        sentences: list[tuple[str, str, str]] = []  # field, keyword, sentence
+        bad_keys: set[str] = set()  # judged no further: a key with a NUL
+        off_pattern: set[str] = set()  # a key off its propertyNames: said, not judged further
+        for error in self.validator(schema).iter_errors(value):
+            name = path
+            for step in error.absolute_path:
+                name = field_name(name, step)
+            keyword = str(error.validator)
+            if keyword == "key":
+                bad_keys.add(field_name(name, error.validator_value))
+            elif "propertyNames" in error.relative_schema_path:
+                keyword = "propertyNames"
+                off_pattern.add(field_name(name, error.instance))
+            sentences += [(field, keyword, text) for field, text in _sentences(name, error)]
+        first: dict[str, str] = {}  # a field's problem that hides its others
+        for field, keyword, _ in sentences:  # a key's own pattern is the key's problem
+            if keyword in FIRST and FIRST.index(keyword) < FIRST.index(
+                    first.get(field, FIRST[-1])):
+                first[field] = keyword
+        wholes = {field for field, keyword, _ in sentences if keyword in WHOLE}
+        found: dict[str, list[str]] = {}
+        for field, keyword, text in sentences:
+            if any(field != whole and _within(field, whole) for whole in wholes) \
+                    or any(_within(field, key) for key in bad_keys):
+                continue
+            if keyword != "propertyNames" and (
+                    (field in first and keyword != first[field])
+                    or any(_within(field, key) for key in off_pattern)):
+                continue
+            _add(found, field, text)
+        return found
+
+
+def _add(found: dict[str, list[str]], field: str, message: str) -> None:
+    messages = found.setdefault(field or "body", [])
+    if message not in messages:
+        messages.append(message)
+
+
+def _within(field: str, parent: str) -> bool:
+    """Whether ``field`` is ``parent`` or one of its items or properties."""
+    return not parent or field == parent or field.startswith((parent + ".", parent + "["))
+
+
+def _sentences(name: str, error: ValidationError) -> Iterator[tuple[str, str]]:
+    keyword, instance = str(error.validator), error.instance
+    if keyword == "required":
+        for key in error.validator_value:
+            if isinstance(instance, dict) and key not in instance:
+                yield field_name(name, key), "This field is required."
+    elif keyword == "additionalProperties":  # false: which keys no property names
+        known = error.schema.get("properties", {})
+        for key in instance:
+            if key not in known:
+                yield field_name(name, key), "Unknown field."
+    elif "propertyNames" in error.relative_schema_path:
+        yield field_name(name, instance), \
+            f"Keys must match {error.schema.get('pattern', error.validator_value)}."
+    elif keyword in MESSAGES:
+        yield name, MESSAGES[keyword](error.validator_value)
+    elif keyword in ("text", "key"):
+        yield name, error.message
+    else:
+        yield name, error.message
 
 
 MAX_BODY_BYTES = 1024 * 1024

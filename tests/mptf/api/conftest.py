@@ -19,6 +19,7 @@ from mptf.models.base import utcnow
 from mptf.review import services as review
 from tests import factories
 from tests.conftest import make_test_config
+from tests.mptf.api.conformance import Conformance
 from tests.mptf.review.conftest import appoint, committee, teams  # noqa: F401 (fixtures)
 
 UNFUNDED_MARK = "ZQXUNFUNDEDSECRET"
@@ -35,6 +36,41 @@ def test_config(tmp_path):
     config, schema = make_test_config(tmp_path)
     config.update(API_RATE_LIMIT=1_000_000, API_RATE_LIMIT_IP=1_000_000)
     return config, schema
+
+
+_conformance: dict[int, tuple[object, Conformance]] = {}
+
+
+def conformance(app) -> Conformance:
+    """One checker per app (the document is built once for it)."""
+    known = _conformance.get(id(app))
+    if known is None or known[0] is not app:
+        known = (app, Conformance(app))
+        _conformance.clear()  # the previous test's apps are done with
+        _conformance[id(app)] = known
+    return known[1]
+
+
+@pytest.fixture(autouse=True)
+def answers_match_the_description(monkeypatch):
+    """Every API response of these tests is checked against the published OpenAPI document
+    (``conformance.py``): an undocumented status, media type or JSON shape fails the test that
+    received it."""
+    from flask.testing import FlaskClient
+
+    opened = FlaskClient.open
+
+    def open_and_check(self, *args, **kwargs):
+        response = opened(self, *args, **kwargs)
+        request = response.request
+        if request.path.startswith("/api/"):
+            problems = conformance(self.application).problems(request.method, request.path,
+                                                              response)
+            assert not problems, "The answer does not match the OpenAPI document:\n" + \
+                "\n".join(problems[:20])
+        return response
+
+    monkeypatch.setattr(FlaskClient, "open", open_and_check)
 
 
 @pytest.fixture(autouse=True)
