@@ -4,15 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo serve test test-fast lint bench load mutation clean
+.PHONY: install constraints demo serve test test-fast lint bench load mutation clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the version CI tested (make constraints refreshes it).
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Upgrade the venv to the newest versions pyproject.toml allows and pin them in constraints.txt.
+constraints:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade -e '.[test]'
+	{ grep '^#' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt
+	touch $(STAMP)
 
 # axe-core for the browser journeys' accessibility check, from the npm registry (when npm is here).
 AXE := tests/browser/node_modules/axe-core/axe.min.js
