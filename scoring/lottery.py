@@ -150,7 +150,7 @@ def lottery_allocation(notes: pd.DataFrame, funds: Funds, policy: AllocationPoli
     unknown = [n for n in above + grey if n not in row_of]
     if unknown:
         raise ValueError(f"notes not among the candidates: {', '.join(map(str, unknown[:10]))}")
-    both = sorted(set(above) & set(grey), key=row_of.get)
+    both = sorted(set(above) & set(grey), key=lambda n: row_of[n])
     if both:
         raise ValueError(f"notes both above and in the grey zone: {', '.join(map(str, both))}")
     lacking = [n for n in grey if n not in references]
@@ -196,5 +196,5 @@ def lottery_allocation(notes: pd.DataFrame, funds: Funds, policy: AllocationPoli
         seed=text,
         commitment=commitment(text),
         drawn=drawn,
-        funded_by_lot=sorted(funded_by_lot, key=place.get),
+        funded_by_lot=sorted(funded_by_lot, key=lambda n: place[n]),
     )

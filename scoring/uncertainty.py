@@ -498,7 +498,7 @@ class _Rules:
 
 
 def _greedy(rules: _Rules, orders: list[tuple[np.ndarray, np.ndarray]], *,
-            detail: bool = False) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+            detail: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The allocator's greedy rule (docs/allocation.md) on every redraw at once.
 
     ``orders`` is what ``priority_orders`` returns: redraw d tries, for each thematic area with
@@ -508,7 +508,7 @@ def _greedy(rules: _Rules, orders: list[tuple[np.ndarray, np.ndarray]], *,
     unearmarked money), in that order, and funds the note whole, from its earmark first.
     Returns who is funded (redraws × candidates, bool) and, with ``detail``, the status of each
     candidate's last try (an index in ``TRY_STATUSES``, -1 when never tried) and the cents
-    each funded candidate takes from its earmark.
+    each funded candidate takes from its earmark (empty arrays without ``detail``).
     """
     order, n_eligible = orders[0]
     n_draws, n_notes = order.shape
@@ -519,8 +519,9 @@ def _greedy(rules: _Rules, orders: list[tuple[np.ndarray, np.ndarray]], *,
     earmark_left = np.tile(rules.earmark, (n_draws, 1))
     unearmarked_left = np.full(n_draws, rules.unearmarked, dtype=np.int64)
     funded = np.zeros((n_draws, n_notes), dtype=bool)
-    status = np.full((n_draws, n_notes), -1, dtype=np.int8) if detail else None
-    from_earmarked = np.zeros((n_draws, n_notes), dtype=np.int64) if detail else None
+    kept = (n_draws, n_notes) if detail else (0, 0)
+    status = np.full(kept, -1, dtype=np.int8)
+    from_earmarked = np.zeros(kept, dtype=np.int64)
     limit = rules.max_per_country
 
     def attempt(r: np.ndarray, i: np.ndarray) -> None:
