@@ -163,3 +163,19 @@ def test_the_handler_prints_the_request_id(serve, seeded, caplog):
     printed = "\n".join(handler.format(r) for r in caplog.records if r.name.startswith("mptf"))
     assert re.search(r"ERROR mptf \[trace-42\] Exception on /portfolio/ \[GET\]", printed)
     assert re.search(r"INFO mptf\.requests \[trace-42\] GET /portfolio/ 500 ", printed)
+
+
+@pytest.mark.parametrize(("text", "level"), [("", "INFO"), ("warning", "WARNING"),
+                                             (" DEBUG ", "DEBUG")])
+def test_the_log_level_is_one_of_loggings(text, level):
+    from mptf.config import log_level
+
+    assert log_level(text) == level
+
+
+def test_another_log_level_is_refused_with_a_sentence():
+    from mptf.config import log_level
+
+    with pytest.raises(ValueError, match="MPTF_LOG_LEVEL 'loud' is not one of DEBUG, INFO, "
+                                         "WARNING, ERROR"):
+        log_level("loud")

@@ -131,3 +131,25 @@ def test_proxy_hops_refuses_anything_else_with_a_sentence(text):
     with pytest.raises(ValueError, match=r"MPTF_PROXY_HOPS .* is not a number of proxies "
                                          r"from 0 to 5"):
         proxy_hops(text)
+
+
+def test_the_environment_sets_the_hops(monkeypatch, tmp_path):
+
+    from mptf.config import from_environment
+
+    monkeypatch.setenv("MPTF_PROXY_HOPS", "2")
+    assert from_environment(str(tmp_path))["PROXY_HOPS"] == 2
+    monkeypatch.setenv("MPTF_PROXY_HOPS", "two")
+    with pytest.raises(ValueError, match="MPTF_PROXY_HOPS 'two' is not a number"):
+        from_environment(str(tmp_path))
+    monkeypatch.delenv("MPTF_PROXY_HOPS")
+    assert from_environment(str(tmp_path))["PROXY_HOPS"] == 0
+
+
+def test_only_trusted_hops_put_the_middleware_in_front(serve):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    behind = serve(2).wsgi_app
+    assert isinstance(behind, ProxyFix) and (behind.x_for, behind.x_proto, behind.x_host) == (
+        2, 2, 0)
+    assert not isinstance(serve(0).wsgi_app, ProxyFix)
