@@ -8,6 +8,7 @@ from datetime import date
 from mptf.auth.services import create_user
 from mptf.extensions import db
 from mptf.models import Country, Organisation, User
+from mptf.services.policy import SYSTEM
 
 PASSWORD = "correct-horse-battery"
 _n = itertools.count(1)
@@ -141,7 +142,7 @@ def membership(constituency: str, position: int, party_code: str, start, end=Non
 
     the_seat = seat(constituency, position)
     party = services.find_party(party_code, constituency)
-    return services.appoint(None, the_seat, party, start, end, representatives=representatives)
+    return services.appoint(SYSTEM, the_seat, party, start, end, representatives=representatives)
 
 
 def sitting_term() -> tuple:

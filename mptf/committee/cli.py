@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from mptf.refusals import refusals_exit_2
+from mptf.services.policy import SYSTEM
 
 
 @click.group("committee")
@@ -69,7 +70,7 @@ def rotate(on: str, confirm: bool) -> None:
     if not confirm:
         click.echo("Nothing written; run again with --confirm to write these terms.")
         return
-    made = services.confirm_rotation(None, day)
+    made = services.confirm_rotation(SYSTEM, day)
     commit("The committee changed at the same moment; nothing was written. Run the "
            "rotation again.")
     click.echo(f"Confirmed: {len(made)} new term(s) written.")

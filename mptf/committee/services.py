@@ -3,13 +3,12 @@ composition on any date, rotation proposals, conflicts of interest and the quoru
 
 Who sits on a date is derived from the memberships (start inclusive, end exclusive), never
 stored twice. Services check role and state, change models, record the audit event and flush;
-the caller commits. ``actor=None`` is the command line (or the demo), trusted like the
+the caller commits. ``actor=SYSTEM`` is the command line (or the demo), trusted like the
 secretariat.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,11 +34,14 @@ from mptf.models import (
     Seat,
     User,
 )
-from mptf.models.base import utcnow
-from mptf.models.pipeline import note_countries
+from mptf.models.pipeline import NoteStatus, note_countries
+from mptf.pipeline.services import fund_config
 from mptf.services.audit import record
 from mptf.services.confirmation import Consequences
+from mptf.services.dates import add_months, today
+from mptf.services.dates import parse_day as parse_day  # the committee views and commands use it
 from mptf.services.errors import NotAllowed, ServiceError
+from mptf.services.policy import CONFLICT_DECLARERS, Actor, Role, is_system
 
 ENDING_SOON_DAYS = 90
 MAX_SEATS_PER_CONSTITUENCY = 20
@@ -67,45 +69,19 @@ PARTY_NOUN = {
     "other": "partners such as the MPTF Office",
 }
 # The roles a representative (or alternate) of a seat of each constituency may have.
-REPRESENTATIVE_ROLES = {"chair": ("chair",), "ex_officio": ("fund_office", "reviewer")}
-DEFAULT_REPRESENTATIVE_ROLES = ("reviewer",)
-
-
-def today() -> date:
-    """Today in UTC, as every page says dates are."""
-    return utcnow().date()
-
-
-def parse_day(text: str | None, what: str = "date") -> date:
-    """``YYYY-MM-DD`` as a date, or a ServiceError with a sentence."""
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        raise ServiceError(f"'{text or ''}' is not a {what}; give it as YYYY-MM-DD, "
-                           "e.g. 2027-01-01.", fields={"on": ["A date as YYYY-MM-DD."]}) from None
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus whole months; a day past the end of the target month becomes its last day
-    (31 January + 1 month = 28 or 29 February)."""
-    years, month0 = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month0 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def fund_config() -> FundConfig:
-    config = db.session.get(FundConfig, 1)
-    if config is None:
-        raise ServiceError("The fund has no configuration yet; run 'mptf seed' first.")
-    return config
+REPRESENTATIVE_ROLES = {"chair": (Role.CHAIR,), "ex_officio": (Role.FUND_OFFICE, Role.REVIEWER)}
+DEFAULT_REPRESENTATIVE_ROLES = (Role.REVIEWER,)
 
 
 def quorum_constituencies(config: FundConfig) -> list[str]:
     return [c for c in (config.quorum_constituencies or "").split(",") if c]
 
 
-def _require_secretariat(actor: User | None, doing: str) -> None:
-    if actor is not None and actor.role != "secretariat":
+def _require_secretariat(actor: Actor, doing: str) -> None:
+    if actor is None:
+        raise TypeError("No actor: the command line and the demo act as "
+                        "mptf.services.policy.SYSTEM, never None.")
+    if not is_system(actor) and actor.role != Role.SECRETARIAT:
         raise NotAllowed(f"Only the Network Secretariat may {doing}.")
 
 
@@ -310,7 +286,7 @@ def _check_representative(seat: Seat, user: User) -> None:
                            fields={"user": ["Deactivated."]})
 
 
-def appoint(actor: User | None, seat: Seat, party: Organisation, start: date,
+def appoint(actor: Actor, seat: Seat, party: Organisation, start: date,
             end: date | None = None, *,
             representatives: Sequence[tuple[User, bool]] = (),
             via: str = "appointment") -> Membership:
@@ -348,7 +324,7 @@ def appoint(actor: User | None, seat: Seat, party: Organisation, start: date,
     return membership
 
 
-def end_membership(actor: User | None, membership: Membership, end: date) -> None:
+def end_membership(actor: Actor, membership: Membership, end: date) -> None:
     """Move the end of a term (to end it early, or to extend it), keeping the rules: after
     its start, no overlap in the seat or for the party."""
     _require_secretariat(actor, "change the committee's roster")
@@ -363,7 +339,7 @@ def end_membership(actor: User | None, membership: Membership, end: date) -> Non
     record(actor, "membership_ended", membership, before={"end": before}, after={"end": end})
 
 
-def add_representative(actor: User | None, membership: Membership, user: User,
+def add_representative(actor: Actor, membership: Membership, user: User,
                        is_alternate: bool = False) -> MembershipRepresentative:
     _require_secretariat(actor, "change the committee's roster")
     if any(r.user_id == user.id for r in membership.representatives):
@@ -378,7 +354,7 @@ def add_representative(actor: User | None, membership: Membership, user: User,
     return link
 
 
-def remove_representative(actor: User | None, membership: Membership, user: User) -> None:
+def remove_representative(actor: Actor, membership: Membership, user: User) -> None:
     _require_secretariat(actor, "change the committee's roster")
     link = next((r for r in membership.representatives if r.user_id == user.id), None)
     if link is None:
@@ -410,7 +386,7 @@ def current_settings() -> CommitteeSettings:
                              quorum_constituencies(config))
 
 
-def configure(actor: User | None, settings: CommitteeSettings, on: date | None = None) -> None:
+def configure(actor: Actor, settings: CommitteeSettings, on: date | None = None) -> None:
     """Change the composition (seats per constituency), the term length (for terms appointed
     from now on) and the quorum rule. Removing seats takes the highest positions away, and is
     refused when they are filled on ``on`` (today) or have a term to come."""
@@ -506,7 +482,7 @@ def rotation_orders() -> dict[str, list[Organisation]]:
     return orders
 
 
-def set_rotation_order(actor: User | None, constituency: str,
+def set_rotation_order(actor: Actor, constituency: str,
                        codes: Sequence[str]) -> list[Organisation]:
     """Replace the rotation order of ``constituency`` by the parties ``codes`` (acronyms or
     ISO alpha-3 codes), in order."""
@@ -701,7 +677,7 @@ def apply_choices(proposal: Proposal, choices: dict[int, int | None]) -> None:
             p for ps in problems.values() for p in ps), fields=problems)
 
 
-def confirm_rotation(actor: User | None, on: date,
+def confirm_rotation(actor: Actor, on: date,
                      choices: dict[int, int | None] | None = None) -> list[Membership]:
     """Write the proposal for ``on``, with the secretariat's ``choices`` (see
     ``apply_choices``): one membership per filled open seat, from ``on`` for a term, and the
@@ -846,16 +822,16 @@ def recusals(memberships: Sequence[Membership], notes: Sequence[ConceptNote],
 def declarable_notes() -> list[ConceptNote]:
     """The notes a conflict may be declared on from the conflicts page: the pipeline's."""
     return list(db.session.scalars(select(ConceptNote).where(
-        ConceptNote.status.in_(("pipeline", "selected"))).order_by(ConceptNote.reference)))
+        ConceptNote.status.in_((NoteStatus.PIPELINE, NoteStatus.SELECTED))).order_by(ConceptNote.reference)))
 
 
 def declare_conflict(actor: User, membership: Membership, note: ConceptNote,
                      reason: str) -> ConflictDeclaration:
     """A conflict declared by a member's representative, or by the secretariat on the
     member's behalf, with a reason."""
-    on_behalf = actor.role == "secretariat"
+    on_behalf = actor.role == Role.SECRETARIAT
     if not on_behalf:
-        if actor.role not in ("reviewer", "chair"):
+        if actor.role not in CONFLICT_DECLARERS:
             raise NotAllowed("Only members of the committee and the secretariat declare "
                              "conflicts of interest.")
         if not any(r.user_id == actor.id for r in membership.representatives):
@@ -872,7 +848,7 @@ def declare_conflict(actor: User, membership: Membership, note: ConceptNote,
         raise ServiceError(f"The term of {membership.organisation} ended on "
                            f"{membership.end_date}; conflicts are declared for current or "
                            "future terms.", fields={"membership": ["Term ended."]})
-    if note.status == "draft":
+    if note.status == NoteStatus.DRAFT:
         raise ServiceError(f"{note.reference} is a draft; conflicts are declared on submitted "
                            "notes.", fields={"note": ["A draft."]})
     exists = db.session.scalar(select(ConflictDeclaration.id).where(
@@ -915,7 +891,7 @@ def declarations(user: User) -> list[ConflictDeclaration]:
                       .joinedload(Membership.organisation),
                       joinedload(ConflictDeclaration.declared_by))
              .order_by(ConflictDeclaration.declared_at.desc(), ConflictDeclaration.id.desc()))
-    if user.role != "secretariat":
+    if user.role != Role.SECRETARIAT:
         query = query.where(ConflictDeclaration.membership_id.in_(
             [m.id for m in memberships_of(user)]))
     return list(db.session.scalars(query))

@@ -16,6 +16,7 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
+from mptf.services.policy import NOTE_VIEWERS, PIPELINE_READERS, Role
 
 
 def notes_by_status(user: User) -> dict[str, int]:
@@ -31,27 +32,27 @@ def dashboard(user: User) -> dict:
     from mptf.main.tasks import next_tasks
 
     data: dict = {"role": user.role, "tasks": next_tasks(user)}
-    if user.role in ("country_team", "secretariat", "chair", "fund_office", "reviewer"):
+    if user.role in NOTE_VIEWERS:
         data["notes"] = notes_by_status(user)
-    if user.role in ("secretariat", "chair", "fund_office", "reviewer"):
+    if user.role in PIPELINE_READERS:
         data["rounds"] = dict(db.session.execute(
             db.select(ReviewRound.status, func.count()).group_by(ReviewRound.status)).all())
         data["cycles"] = dict(db.session.execute(
             db.select(FundingCycle.status, func.count()).group_by(FundingCycle.status)).all())
-    if user.role == "reviewer":
+    if user.role == Role.REVIEWER:
         today = utcnow().date()
         data["memberships"] = list(db.session.scalars(
             db.select(Membership)
             .join(MembershipRepresentative)
             .where(MembershipRepresentative.user_id == user.id,
                    Membership.start_date <= today, Membership.end_date > today)))
-    if user.role == "fund_office":
+    if user.role == Role.FUND_OFFICE:
         gross, fees, net = db.session.execute(db.select(
             func.coalesce(func.sum(Contribution.amount_cents), 0),
             func.coalesce(func.sum(Contribution.fee_cents), 0),
             func.coalesce(func.sum(Contribution.net_cents), 0))).one()
         data["money"] = {"gross": gross, "fees": fees, "net": net}
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         data["users"] = dict(db.session.execute(
             db.select(User.role, func.count()).group_by(User.role)).all())
         data["recent_events"] = list(db.session.scalars(

@@ -30,6 +30,10 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
+from mptf.models.money import CycleStatus, DecisionStatus
+from mptf.models.pipeline import NoteStatus
+from mptf.models.review import AssignmentStatus, ReviewStatus, RoundStatus
+from mptf.services.policy import Role
 
 SHOWN = 10
 
@@ -69,9 +73,9 @@ def _day(moment: datetime | date | None) -> str:
 
 def next_tasks(user: User) -> list[TaskList]:
     """The user's next tasks, by role."""
-    builders = {"country_team": _country_team, "secretariat": _secretariat,
-                "reviewer": _reviewer, "chair": _chair, "fund_office": _fund_office,
-                "admin": _admin}
+    builders = {Role.COUNTRY_TEAM: _country_team, Role.SECRETARIAT: _secretariat,
+                Role.REVIEWER: _reviewer, Role.CHAIR: _chair, Role.FUND_OFFICE: _fund_office,
+                Role.ADMIN: _admin}
     builder = builders.get(user.role)
     return builder(user) if builder else []
 
@@ -86,17 +90,17 @@ def _own_notes(user: User, status: str) -> list[ConceptNote]:
 
 
 def _country_team(user: User) -> list[TaskList]:
-    returned = _own_notes(user, "returned")
+    returned = _own_notes(user, NoteStatus.RETURNED)
     reasons = {}
     if returned:
         for note_id, text in db.session.execute(
                 select(Screening.note_id, Screening.reasons)
                 .where(Screening.note_id.in_([n.id for n in returned]),
-                       Screening.outcome == "returned").order_by(Screening.id)):
+                       Screening.outcome == NoteStatus.RETURNED).order_by(Screening.id)):
             reasons[note_id] = text  # the latest screening wins
     drafts = [Task(f"{n.reference}: {n.title or 'untitled'}", "pipeline.edit",
                    {"note_id": n.id}, f"last saved {_day(n.updated_at)}")
-              for n in _own_notes(user, "draft")]
+              for n in _own_notes(user, NoteStatus.DRAFT)]
     sent_back = [Task(f"{n.reference}: {n.title or 'untitled'}", "pipeline.edit",
                       {"note_id": n.id}, f"returned by the secretariat: {reasons[n.id]}"
                       if reasons.get(n.id) else "returned by the secretariat")
@@ -117,7 +121,7 @@ def _secretariat(user: User) -> list[TaskList]:
     to_screen = [Task(f"{n.reference}: {n.title}", "pipeline.screen", {"note_id": n.id},
                       f"{n.country.name}, submitted {_day(n.submitted_at)}")
                  for n in db.session.scalars(
-                     select(ConceptNote).where(ConceptNote.status == "submitted")
+                     select(ConceptNote).where(ConceptNote.status == NoteStatus.SUBMITTED)
                      .options(joinedload(ConceptNote.country))
                      .order_by(ConceptNote.submitted_at, ConceptNote.id).limit(SHOWN + 1))]
     return [
@@ -138,12 +142,12 @@ def _rounds_to_close(today: date) -> list[Task]:
                 .where(Assignment.status == "assigned").group_by(Assignment.round_id)
                 .subquery())
     submitted = (select(Review.round_id, func.count().label("n"))
-                 .where(Review.status == "submitted").group_by(Review.round_id).subquery())
+                 .where(Review.status == ReviewStatus.SUBMITTED).group_by(Review.round_id).subquery())
     rows = db.session.execute(
         select(ReviewRound, func.coalesce(assigned.c.n, 0), func.coalesce(submitted.c.n, 0))
         .outerjoin(assigned, assigned.c.round_id == ReviewRound.id)
         .outerjoin(submitted, submitted.c.round_id == ReviewRound.id)
-        .where(ReviewRound.status == "open")
+        .where(ReviewRound.status == RoundStatus.OPEN)
         .order_by(ReviewRound.closes_on, ReviewRound.id)).all()
     tasks = []
     for round_, n_assigned, n_submitted in rows:
@@ -168,7 +172,7 @@ def _cycles_to_prepare() -> list[Task]:
         select(FundingCycle, func.coalesce(runs.c.n, 0), Decision.id)
         .outerjoin(runs, runs.c.cycle_id == FundingCycle.id)
         .outerjoin(Decision, Decision.cycle_id == FundingCycle.id)
-        .where(FundingCycle.status == "draft")
+        .where(FundingCycle.status == CycleStatus.DRAFT)
         .order_by(FundingCycle.decision_date.is_(None), FundingCycle.decision_date,
                   FundingCycle.id)).all()
     tasks = []
@@ -198,9 +202,9 @@ def _reviewer(user: User) -> list[TaskList]:
         .outerjoin(Review, and_(Review.round_id == Assignment.round_id,
                                 Review.note_id == Assignment.note_id,
                                 Review.membership_id == Assignment.membership_id))
-        .where(Assignment.membership_id.in_(mine), Assignment.status == "assigned",
-               ReviewRound.status == "open",
-               or_(Review.status.is_(None), Review.status != "submitted"))
+        .where(Assignment.membership_id.in_(mine), Assignment.status == AssignmentStatus.ASSIGNED,
+               ReviewRound.status == RoundStatus.OPEN,
+               or_(Review.status.is_(None), Review.status != ReviewStatus.SUBMITTED))
         .order_by(ReviewRound.closes_on.is_(None), ReviewRound.closes_on, ReviewRound.id,
                   ConceptNote.reference)
         .limit(SHOWN + 1)).all()
@@ -209,7 +213,7 @@ def _reviewer(user: User) -> list[TaskList]:
     for round_, note, status in rows:
         due = round_.closes_on
         detail = f"{round_.name}; " + (f"due {_day(due)}" if due else "no closing date") + \
-            ("; your draft is saved" if status == "draft" else "; not started")
+            ("; your draft is saved" if status == ReviewStatus.DRAFT else "; not started")
         tasks.append(Task(f"Score {note.reference}: {note.title}", "review.score",
                           {"round_id": round_.id, "note_id": note.id}, detail, due=due,
                           late=due is not None and due < today))
@@ -222,7 +226,7 @@ def _reviewer(user: User) -> list[TaskList]:
 def _chair(user: User) -> list[TaskList]:
     rows = db.session.execute(
         select(Decision, FundingCycle).join(FundingCycle, FundingCycle.id == Decision.cycle_id)
-        .where(Decision.status == "draft", FundingCycle.status == "draft")
+        .where(Decision.status == DecisionStatus.DRAFT, FundingCycle.status == CycleStatus.DRAFT)
         .order_by(Decision.meeting_date.is_(None), Decision.meeting_date, Decision.id)
         .limit(SHOWN + 1)).all()
     tasks = [Task(f"Issue {decision.reference} on {cycle.name}", "reports.decision",
@@ -251,7 +255,7 @@ def _fund_office(user: User) -> list[TaskList]:
         .join(ConceptNote, ConceptNote.id == Allocation.note_id)
         .join(Organisation, Organisation.id == TransferLine.organisation_id)
         .join(Decision, and_(Decision.cycle_id == Allocation.cycle_id,
-                             Decision.status == "issued"))
+                             Decision.status == DecisionStatus.ISSUED))
         .where(TransferLine.transferred_on.is_(None))
         .order_by(Decision.issued_at, ConceptNote.reference, Organisation.acronym)
         .limit(SHOWN + 1)).all()

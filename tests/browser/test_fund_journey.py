@@ -38,6 +38,7 @@ from mptf.models import (
     RoundNote,
 )
 from mptf.reference.seed import default_rubric_records
+from mptf.services.policy import SYSTEM
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -96,7 +97,7 @@ def starting_data(live_app) -> Story:
         factories.membership("contributing_state", 1, "DEU", previous, today)
         factories.membership("cotd_state", 1, "MEX", previous, today)
         for constituency, codes in ROTATION_ORDERS.items():
-            committee.set_rotation_order(None, constituency, codes)
+            committee.set_rotation_order(SYSTEM, constituency, codes)
         db.session.commit()
         return Story(today=today, notes={k: n.reference for k, n in made.items()},
                      note_ids={k: n.id for k, n in made.items()},

@@ -9,6 +9,7 @@ from mptf.committee import services
 from mptf.extensions import db
 from mptf.models import AuditEvent, Seat
 from mptf.services.errors import ServiceError
+from mptf.services.policy import SYSTEM
 from tests import factories
 
 
@@ -30,7 +31,7 @@ def test_more_seats_fewer_seats_and_the_rules(seeded):
     settings.seats["un_network"] = 2
     settings.term_months = 36
     settings.quorum_constituencies = ["un_network"]
-    services.configure(None, settings, on=date(2026, 1, 1))
+    services.configure(SYSTEM, settings, on=date(2026, 1, 1))
     assert _active()["stakeholder"] == 4 and _active()["un_network"] == 2
     removed = db.session.scalar(db.select(Seat).where(Seat.constituency == "un_network",
                                                       Seat.position == 3))
@@ -50,15 +51,15 @@ def test_a_seat_count_below_the_seats_filled_today_is_refused(seeded):
     settings.seats["un_network"] = 1
     with pytest.raises(ServiceError, match="UN Network on Migration: 2 seats are filled on "
                                            "2026-01-01; the count cannot go below 2."):
-        services.configure(None, settings, on=date(2026, 1, 1))
+        services.configure(SYSTEM, settings, on=date(2026, 1, 1))
     # Two filled (1 and 2) of three: removing seat 3 is fine, removing seat 2 is not.
     factories.membership("un_network", 3, "WHO", date(2028, 1, 1), date(2030, 1, 1))
     settings.seats["un_network"] = 2
     with pytest.raises(ServiceError, match="removing UN Network on Migration 3 would unseat "
                                            "WHO"):
-        services.configure(None, settings, on=date(2026, 1, 1))
+        services.configure(SYSTEM, settings, on=date(2026, 1, 1))
     assert _active()["un_network"] == 3
-    services.configure(None, settings, on=date(2030, 1, 1))  # every term over by then
+    services.configure(SYSTEM, settings, on=date(2030, 1, 1))  # every term over by then
     assert _active()["un_network"] == 2
 
 
@@ -67,7 +68,7 @@ def test_bad_settings_are_refused(seeded):
     settings.term_months = 0
     settings.seats["cotd_state"] = 0
     with pytest.raises(ServiceError) as refused:
-        services.configure(None, settings)
+        services.configure(SYSTEM, settings)
     assert "A term lasts between 1 and 120 months." in refused.value.message
     assert "The quorum requires Countries of origin, transit and destination, which would " \
            "have no seats." in refused.value.message

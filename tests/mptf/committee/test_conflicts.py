@@ -9,6 +9,7 @@ from mptf.committee import services
 from mptf.extensions import db
 from mptf.models import AuditEvent, ConflictDeclaration
 from mptf.services.errors import ServiceError
+from mptf.services.policy import SYSTEM
 from tests import factories
 from tests.conftest import counting_queries
 from tests.mptf.committee.conftest import make_note
@@ -28,7 +29,7 @@ def committee(seeded):
         "KEN": factories.membership("cotd_state", 1, "KEN", *TERM),
         "DEU": factories.membership("contributing_state", 1, "DEU", *TERM),
         "ICMC": factories.membership("stakeholder", 1, "ICMC", *TERM),
-        "MPTF": services.appoint(None, factories.seat("ex_officio"), factories.mptf_office(),
+        "MPTF": services.appoint(SYSTEM, factories.seat("ex_officio"), factories.mptf_office(),
                                  *TERM),
     }
     db.session.commit()
@@ -78,7 +79,7 @@ def test_eligibility_gives_every_reason(committee):
 def test_declared_conflicts_need_a_reason_and_a_right_to_declare(committee):
     note = make_note("MEX", punos=("WHO", "UNFPA"))
     reviewer = factories.user("reviewer")
-    services.add_representative(None, committee["UNDP"], reviewer)
+    services.add_representative(SYSTEM, committee["UNDP"], reviewer)
     for reason in ("", "   "):
         with pytest.raises(ServiceError, match="Give the reason"):
             services.declare_conflict(reviewer, committee["UNDP"], note, reason)
@@ -140,7 +141,7 @@ def test_recusals_take_a_constant_number_of_queries(committee):
 def test_a_reviewer_declares_their_own_conflict_from_the_page(client, auth, committee):
     note = make_note("MEX", punos=("WHO", "UNFPA"))
     reviewer = factories.user("reviewer", email="rev@example.org")
-    services.add_representative(None, committee["UNDP"], reviewer)
+    services.add_representative(SYSTEM, committee["UNDP"], reviewer)
     db.session.commit()
     auth.login("rev@example.org")
     page = client.get("/committee/conflicts").get_data(as_text=True)

@@ -12,6 +12,7 @@ from mptf.committee import services
 from mptf.extensions import db
 from mptf.models import AuditEvent, Membership, MembershipRepresentative
 from mptf.services.errors import ServiceError
+from mptf.services.policy import SYSTEM
 from tests import factories
 
 
@@ -85,13 +86,13 @@ def test_representatives_have_the_right_role(seeded):
     un = factories.membership("un_network", 1, "ILO", date(2025, 1, 1),
                               representatives=[(reviewer, False)])
     with pytest.raises(ServiceError, match="already acts"):
-        services.add_representative(None, un, reviewer)
+        services.add_representative(SYSTEM, un, reviewer)
     with pytest.raises(ServiceError, match="must have the role reviewer"):
-        services.add_representative(None, un, fund_office)
-    office = services.appoint(None, factories.seat("ex_officio"), factories.mptf_office(),
+        services.add_representative(SYSTEM, un, fund_office)
+    office = services.appoint(SYSTEM, factories.seat("ex_officio"), factories.mptf_office(),
                               date(2025, 1, 1), representatives=[(fund_office, False)])
     assert office.representatives[0].user == fund_office
-    services.remove_representative(None, un, reviewer)
+    services.remove_representative(SYSTEM, un, reviewer)
     assert un.representatives == []
 
 
@@ -106,13 +107,13 @@ def test_only_the_secretariat_or_the_command_line_changes_the_roster(seeded):
 def test_ending_a_term_early_and_extending_it(seeded):
     ilo = factories.membership("un_network", 1, "ILO", date(2025, 1, 1), date(2027, 1, 1))
     factories.membership("un_network", 1, "UNDP", date(2027, 1, 1), date(2029, 1, 1))
-    services.end_membership(None, ilo, date(2026, 6, 1))
+    services.end_membership(SYSTEM, ilo, date(2026, 6, 1))
     assert ilo.end_date == date(2026, 6, 1)
     with pytest.raises(ServiceError, match="cannot overlap"):
-        services.end_membership(None, ilo, date(2027, 2, 1))
+        services.end_membership(SYSTEM, ilo, date(2027, 2, 1))
     with pytest.raises(ServiceError, match="must end after it starts"):
-        services.end_membership(None, ilo, date(2024, 12, 1))
-    services.end_membership(None, ilo, date(2027, 1, 1))
+        services.end_membership(SYSTEM, ilo, date(2024, 12, 1))
+    services.end_membership(SYSTEM, ilo, date(2027, 1, 1))
     assert ilo.end_date == date(2027, 1, 1)
 
 

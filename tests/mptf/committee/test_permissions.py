@@ -8,6 +8,7 @@ import pytest
 from mptf.committee import services
 from mptf.extensions import db
 from mptf.models import AuditEvent, ConflictDeclaration
+from mptf.services.policy import SYSTEM
 from tests import factories
 from tests.mptf.committee.conftest import make_note
 
@@ -22,7 +23,7 @@ def roster(seeded):
     membership = factories.membership("un_network", 1, "ILO", date(2025, 1, 1),
                                       date(2099, 1, 1))
     reviewer = factories.user("reviewer")
-    services.add_representative(None, membership, reviewer)
+    services.add_representative(SYSTEM, membership, reviewer)
     note = make_note("KEN")
     db.session.commit()
     return membership, reviewer, note

@@ -11,6 +11,7 @@ from mptf.committee import services
 from mptf.extensions import db
 from mptf.models import AuditEvent, Membership, RotationOrder
 from mptf.services.errors import ServiceError
+from mptf.services.policy import SYSTEM
 from tests import factories
 
 ORDERS = {
@@ -76,7 +77,7 @@ EXPECTED = {
 def orders(seeded):
     factories.mptf_office()
     for constituency, codes in ORDERS.items():
-        services.set_rotation_order(None, constituency, codes)
+        services.set_rotation_order(SYSTEM, constituency, codes)
     db.session.commit()
 
 
@@ -101,7 +102,7 @@ def test_three_rotations_in_a_row_match_the_hand_worked_table(orders):
         proposal = services.propose_rotation(on)
         assert proposal.end == services.add_months(on, 24)
         assert _as_table(proposal) == expected, on
-        made = services.confirm_rotation(None, on)
+        made = services.confirm_rotation(SYSTEM, on)
         assert len(made) == 13
         db.session.commit()
         assert _sitting(on) == {c: [p for p, _ in seats] for c, seats in expected.items()}
@@ -112,25 +113,25 @@ def test_three_rotations_in_a_row_match_the_hand_worked_table(orders):
 
 def test_a_renewal_keeps_the_representatives(orders):
     chair = factories.user("chair")
-    services.confirm_rotation(None, date(2027, 1, 1))
+    services.confirm_rotation(SYSTEM, date(2027, 1, 1))
     first = services.composition(date(2027, 1, 1)).seats[0].membership
-    services.add_representative(None, first, chair)
-    services.confirm_rotation(None, date(2029, 1, 1))
+    services.add_representative(SYSTEM, first, chair)
+    services.confirm_rotation(SYSTEM, date(2029, 1, 1))
     renewed = services.composition(date(2029, 1, 1)).seats[0].membership
     assert renewed.id != first.id and renewed.organisation.acronym == "IOM"
     assert [r.user for r in renewed.representatives] == [chair]
 
 
 def test_only_open_seats_rotate_and_the_pointer_continues(orders):
-    services.confirm_rotation(None, date(2027, 1, 1))
+    services.confirm_rotation(SYSTEM, date(2027, 1, 1))
     ilo = services.composition(date(2027, 1, 1)).seats[1].membership
-    services.end_membership(None, ilo, date(2027, 7, 1))  # ILO leaves early
+    services.end_membership(SYSTEM, ilo, date(2027, 7, 1))  # ILO leaves early
     proposal = services.propose_rotation(date(2027, 7, 1))
     # Only seat UN Network 1 is open; after UNICEF (appointed last) comes OHCHR.
     assert [(c.seat.label, c.outgoing.organisation.acronym, c.incoming.acronym)
             for c in proposal.changes] == [("UN Network on Migration 1", "ILO", "OHCHR")]
     assert len(proposal.continuing) == 12
-    services.confirm_rotation(None, date(2027, 7, 1))
+    services.confirm_rotation(SYSTEM, date(2027, 7, 1))
     assert _sitting(date(2027, 7, 1))["un_network"] == ["OHCHR", "UNDP", "UNICEF"]
     # The new term runs 24 months from its own start.
     assert services.composition(date(2027, 7, 1)).seats[1].membership.end_date == \
@@ -145,29 +146,29 @@ def test_a_seat_with_a_term_to_come_is_not_rotated(orders):
 
 
 def test_an_empty_rotation_order_leaves_seats_vacant(orders):
-    services.set_rotation_order(None, "stakeholder", [])
+    services.set_rotation_order(SYSTEM, "stakeholder", [])
     proposal = services.propose_rotation(date(2027, 1, 1))
     assert _as_table(proposal)["stakeholder"] == [(None, "vacant"), (None, "vacant")]
-    assert len(services.confirm_rotation(None, date(2027, 1, 1))) == 11
+    assert len(services.confirm_rotation(SYSTEM, date(2027, 1, 1))) == 11
 
 
 def test_the_secretariat_swaps_a_party_and_the_rules_still_hold(orders):
-    services.confirm_rotation(None, date(2027, 1, 1))
+    services.confirm_rotation(SYSTEM, date(2027, 1, 1))
     db.session.commit()
     seat = {c.seat.label: c.seat.id for c in services.propose_rotation(date(2029, 1, 1)).changes}
     un1, un2 = seat["UN Network on Migration 1"], seat["UN Network on Migration 2"]
     # ILO has just left UN Network 1: the rotation does not re-appoint it there.
     with pytest.raises(ServiceError, match="ILO has just left UN Network on Migration 1"):
-        services.confirm_rotation(None, date(2029, 1, 1), {un1: factories.entity("ILO").id})
+        services.confirm_rotation(SYSTEM, date(2029, 1, 1), {un1: factories.entity("ILO").id})
     # A state cannot take a UN seat; a party cannot take two seats.
     with pytest.raises(ServiceError, match="Germany cannot sit for UN Network"):
-        services.confirm_rotation(None, date(2029, 1, 1), {un1: factories.state("DEU").id})
+        services.confirm_rotation(SYSTEM, date(2029, 1, 1), {un1: factories.state("DEU").id})
     with pytest.raises(ServiceError, match="OHCHR is already proposed for UN Network on "
                                            "Migration 1"):
-        services.confirm_rotation(None, date(2029, 1, 1), {un2: factories.entity("OHCHR").id})
+        services.confirm_rotation(SYSTEM, date(2029, 1, 1), {un2: factories.entity("OHCHR").id})
     assert db.session.scalar(db.select(db.func.count(Membership.id))) == 13
     # WHO, not in the rotation order, instead of OHCHR; UN Network 2 left vacant.
-    made = services.confirm_rotation(None, date(2029, 1, 1),
+    made = services.confirm_rotation(SYSTEM, date(2029, 1, 1),
                                      {un1: factories.entity("WHO").id, un2: None})
     assert len(made) == 12
     assert _sitting(date(2029, 1, 1))["un_network"] == ["WHO", None, "UNDP"]
@@ -179,9 +180,9 @@ def test_the_secretariat_swaps_a_party_and_the_rules_still_hold(orders):
 
 def test_rotation_order_refuses_unknown_and_repeated_parties(orders):
     with pytest.raises(ServiceError, match="Unknown party 'XYZ'.*DEU is listed twice"):
-        services.set_rotation_order(None, "contributing_state", ["DEU", "XYZ", "deu"])
+        services.set_rotation_order(SYSTEM, "contributing_state", ["DEU", "XYZ", "deu"])
     with pytest.raises(ServiceError, match="ILO cannot sit for Contributing states"):
-        services.set_rotation_order(None, "contributing_state", ["ILO"])
+        services.set_rotation_order(SYSTEM, "contributing_state", ["ILO"])
     codes = [r.organisation.acronym for r in db.session.scalars(
         db.select(RotationOrder).where(RotationOrder.constituency == "contributing_state")
         .order_by(RotationOrder.position))]
@@ -215,7 +216,7 @@ def test_the_rotation_page_proposes_checks_and_confirms(client, auth, orders, se
 
 
 def test_the_rotation_page_refuses_an_ineligible_choice(client, auth, orders, secretariat):
-    services.confirm_rotation(None, date(2027, 1, 1))
+    services.confirm_rotation(SYSTEM, date(2027, 1, 1))
     db.session.commit()
     auth.login("sec@example.org")
     un1 = factories.seat("un_network", 1).id
