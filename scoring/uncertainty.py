@@ -163,16 +163,19 @@ def redraw_round(reviews: pd.DataFrame, rubric: Rubric, *, quorum: int = 3,
         weight = np.ones(draws, dtype=np.int64)
         seed_used = int(seed)
 
-    units = np.ascontiguousarray(np.rint(score_t * _SCALE).astype(np.int64).T)
+    raw = None if not calibrate else np.ascontiguousarray(np.round(raw_t, COMPARE_DECIMALS).T)
+    np.multiply(score_t, _SCALE, out=score_t)  # score_t (and raw_t, the same array when the
+    np.rint(score_t, out=score_t)              # round does not calibrate) is not read again
+    units = np.empty(score_t.T.shape, dtype=np.int64)
+    units[...] = score_t.T
     score = units / _SCALE
-    raw = score if not calibrate else np.ascontiguousarray(np.round(raw_t, COMPARE_DECIMALS).T)
     return RoundDraws(
         note_ids=note_ids,
         n_reviews=n_reviews.astype(np.int64),
         quorum_met=point.loc[note_ids, "quorum_met"].to_numpy(dtype=bool),
         score=score,
         units=units,
-        raw=raw,
+        raw=score if raw is None else raw,
         median_rank=np.ascontiguousarray(median_t.T),
         n_medians=len(distinct),
         weight=weight,
@@ -218,8 +221,8 @@ def _bootstrap(n_reviews: np.ndarray, start: np.ndarray, raw: np.ndarray, cal: n
         ordered = np.sort(picks, axis=1)
         lo, hi = (ordered[:, m] for m in _middle(n))
         positions = start[group][:, None] + np.arange(n)[None, :]  # (group, n)
-        group_raw = (raw[positions] @ counts.T) / n
-        group_cal = group_raw if cal is raw else (cal[positions] @ counts.T) / n
+        group_raw = (raw[positions] / n) @ counts.T
+        group_cal = group_raw if cal is raw else (cal[positions] / n) @ counts.T
         group_median = np.stack([rank_tables[i] for i in group])[:, lo, hi]
         sources = [(group_cal, score_t), (group_median, median_t)]
         if cal is not raw:
@@ -289,16 +292,22 @@ def _rank_order(units: np.ndarray, median_rank: np.ndarray, n_medians: int,
     in 63 bits, so that one sort orders a redraw; otherwise (or without ``pack``) a lexical
     sort of the four keys gives the same order, more slowly."""
     n_draws, n_notes = units.shape
-    s_comp = _SCORE_TOP - units
-    m_comp = (n_medians - 1) - median_rank
     ids = np.arange(n_notes, dtype=np.int64)  # note ids are sorted: position is the tie-break
     m_bits, id_bits = _bits(n_medians), _bits(n_notes)
     s_bits = _SCORE_TOP.bit_length()
     if pack and 1 + s_bits + m_bits + id_bits <= 63:
-        key = ((late.astype(np.int64) << (s_bits + m_bits + id_bits))
-               | (s_comp << (m_bits + id_bits)) | (m_comp << id_bits) | ids)
+        # Each field of the key is its top value less the redraw's, so the key is a constant
+        # per note less the shifted units and median ranks (no field borrows from the next).
+        base = ((late.astype(np.int64) << (s_bits + m_bits + id_bits))
+                | (_SCORE_TOP << (m_bits + id_bits)) | ((n_medians - 1) << id_bits) | ids)
+        key = np.left_shift(units, m_bits + id_bits)
+        np.subtract(base, key, out=key)
+        key -= np.left_shift(median_rank, id_bits)
         key.sort(axis=1)
-        return key & ((1 << id_bits) - 1)
+        key &= (1 << id_bits) - 1
+        return key
+    s_comp = _SCORE_TOP - units
+    m_comp = (n_medians - 1) - median_rank
     return np.lexsort((np.broadcast_to(ids, units.shape), m_comp, s_comp,
                        np.broadcast_to(late, units.shape)), axis=-1)
 
@@ -474,10 +483,13 @@ class _Rules:
         # The key's high bits: how far below the top the priority is; the ineligible get one
         # below every eligible priority. Its low bits: the candidate, so that ties keep the
         # tie-break and the sorted keys name the candidates.
-        key = (((top - bonus) << id_bits) | ids) - (units << id_bits)
+        key = np.left_shift(units, id_bits)
+        np.subtract(((top - bonus) << id_bits) | ids, key, out=key)
         np.copyto(key, ((top + 1) << id_bits) | ids, where=~eligible)
         mask = (1 << id_bits) - 1
-        orders = [(np.sort(key, axis=1) & mask, eligible.sum(axis=1))]
+        order = np.sort(key, axis=1)
+        order &= mask
+        orders = [(order, eligible.sum(axis=1))]
         for area, _ in self.floors:
             mine = np.flatnonzero(self.area == area)
             orders.append((np.sort(key[:, mine], axis=1) & mask,
