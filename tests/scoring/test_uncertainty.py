@@ -118,6 +118,26 @@ def test_money_for_two_leaves_only_a_surer_note_out_of_the_grey_zone():
     assert chances.sentence().startswith("No note is at the funding line by chance")
 
 
+def test_each_redraw_applies_the_champion_bonus_and_the_minimum_score():
+    # One review each: note 1 (a champion country) at 50, note 2 at 60; a bonus of 15 puts
+    # note 1 first in every redraw.
+    draws = redraw_round(reviews([(1, "A", 5), (2, "A", 6)]), TENTHS, quorum=1, exact=True)
+    notes = round_cycle(draws)
+    notes["champion"] = [True, False]
+    chances = funding_chances(draws, notes, Funds(100),
+                              AllocationPolicy(champion_bonus=15, max_per_country=None))
+    assert chances.table["p_funded"].tolist() == [1.0, 0.0]
+    assert chances.above == [1] and chances.grey_zone == []
+    # Reviews 30 and 70 (mean 50) redraw as 30 in a quarter of the redraws: below a minimum
+    # of 45 there, so the note is funded in three quarters of them with money for all.
+    draws = redraw_round(reviews([(1, "A", 3), (1, "B", 7)]), TENTHS, quorum=2, exact=True)
+    chances = funding_chances(draws, round_cycle(draws), Funds(1000),
+                              AllocationPolicy(min_score=45))
+    assert chances.table["status"].tolist() == ["funded"]
+    assert chances.table["p_funded"].tolist() == [0.75]
+    assert chances.grey_zone == [1]
+
+
 def brute_force(rows: list[tuple], quorum: int, funds: Funds, policy: AllocationPolicy):
     """Every ordered redraw of every note's reviews, each through aggregate_round and
     allocate: the exact rank counts and funding counts."""
