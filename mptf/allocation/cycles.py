@@ -30,7 +30,7 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
-from mptf.models.money import AllocationStatus, CycleStatus
+from mptf.models.money import ALLOCATION_STATUS_LABELS, AllocationStatus, CycleStatus
 from mptf.models.pipeline import NoteStatus
 from mptf.models.review import RoundStatus
 from mptf.pipeline.services import move_note
@@ -40,19 +40,7 @@ from mptf.services.policy import MONEY_ROLES, Role
 from scoring import Allocation as AllocationResult
 from scoring import AllocationPolicy, Funds, allocate, explain
 
-A = AllocationStatus
-STATUS_LABELS = {
-    A.FUNDED: "Funded",
-    A.BELOW_MIN_SCORE: "Below the minimum score",
-    A.NO_QUORUM: "No quorum in review",
-    A.MARKER: "Gender marker below the minimum",
-    A.COUNTRY_LIMIT: "Country limit reached",
-    A.THEMATIC_CAP: "Thematic area cap reached",
-    A.REGION_CAP: "Region cap reached",
-    A.INSUFFICIENT_FUNDS: "Insufficient funds",
-    A.EXPIRED: "Expired before the decision",
-    A.EXCLUDED: "Excluded by the secretariat",
-}
+STATUS_LABELS = ALLOCATION_STATUS_LABELS  # the labels live beside AllocationStatus
 
 
 def _require(user: User, *roles: Role) -> None:

@@ -51,6 +51,19 @@ class AllocationStatus(StrEnum):
 
 CYCLE_STATUSES = tuple(CycleStatus)
 ALLOCATION_STATUSES = tuple(AllocationStatus)
+# What a run line's status says, on the cycle's page, the decision and its letters.
+ALLOCATION_STATUS_LABELS = {
+    AllocationStatus.FUNDED: "Funded",
+    AllocationStatus.BELOW_MIN_SCORE: "Below the minimum score",
+    AllocationStatus.NO_QUORUM: "No quorum in review",
+    AllocationStatus.MARKER: "Gender marker below the minimum",
+    AllocationStatus.COUNTRY_LIMIT: "Country limit reached",
+    AllocationStatus.THEMATIC_CAP: "Thematic area cap reached",
+    AllocationStatus.REGION_CAP: "Region cap reached",
+    AllocationStatus.INSUFFICIENT_FUNDS: "Insufficient funds",
+    AllocationStatus.EXPIRED: "Expired before the decision",
+    AllocationStatus.EXCLUDED: "Excluded by the secretariat",
+}
 
 
 class Contribution(db.Model):

@@ -99,7 +99,7 @@ def decision_issued(decision: Decision) -> None:
     """The chair, the secretariat and the fund office learn of the issued decision; each
     country team of a note the decision decided learns of its own note only (funded with
     its amount, or why not), with a link to its decision letter. No score is told."""
-    from mptf.allocation.cycles import STATUS_LABELS
+    from mptf.models.money import ALLOCATION_STATUS_LABELS as STATUS_LABELS
 
     db.session.flush()
     notify(users_with_role("chair", "secretariat", "fund_office"), "decision_issued",
