@@ -24,7 +24,7 @@ from mptf.forms_util import digits
 from mptf.models import AllocationRun, ConceptNote, FundingCycle, ThematicArea
 from mptf.models.money import CycleStatus
 from mptf.navigation import NavItem, add
-from mptf.services.errors import ServiceError
+from mptf.services.errors import NotFound, ServiceError
 from mptf.services.policy import MONEY_ROLES, Role, roles_required
 from mptf.services.unit_of_work import commit
 from mptf.spreadsheet import csv_response, xlsx_response
@@ -152,6 +152,9 @@ def include_note(cycle_id: int, note_id: int):
     found = cycles.cycle_for(current_user, cycle_id)
     if not IncludeForm().validate_on_submit():
         abort(400)
+    if not any(e.note_id == note_id for e in found.exclusions):
+        # The lookup before the block: a note not excluded is the 404 page, not a flash.
+        raise NotFound("That note is not excluded from this cycle.")
     with refusals() as refused:
         note = cycles.include_note(current_user, found, note_id)
         message = (f"{note.reference} counts again in {found.name}. Run the allocation again "

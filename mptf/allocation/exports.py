@@ -11,7 +11,7 @@ import pandas as pd
 
 from mptf.allocation import services
 from mptf.allocation.balance import FundBalance
-from mptf.spreadsheet import Table, csv_text, xlsx_bytes
+from mptf.spreadsheet import XLSX_MIMETYPE, Table, csv_text, xlsx_bytes
 
 CONTRIBUTION_HEADERS = ["Reference", "Deposited on", "Donor", "Donor kind", "Earmark",
                         "Amount (USD)", "Fee rate (%)", "AA fee (USD)", "Net (USD)"]
@@ -24,7 +24,7 @@ MONEY = {header for header in CONTRIBUTION_HEADERS + BALANCE_HEADERS + CYCLE_HEA
          if header.endswith("(USD)")}
 UNEARMARKED = "Unearmarked"
 TOTAL = "Total"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_MIMETYPE
 
 
 def contribution_table(on: date | None = None) -> pd.DataFrame:

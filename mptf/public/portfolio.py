@@ -34,14 +34,17 @@ from mptf.models import (
     ThematicArea,
     TransferLine,
 )
-from mptf.models.base import utcnow
+from mptf.models.base import MAX_ID, utcnow
+from mptf.models.money import CycleStatus, DecisionStatus
+from mptf.models.pipeline import NoteStatus
 from mptf.pagination import paginate
 from scoring import demand
 
 # Bump when what the public pages or the public API show changes shape, so that cached copies
 # (ETag) are not taken for the new ones.
 REPRESENTATION_VERSION = "1"
-MAX_ID = 2**31 - 1
+# The notes the public counts (in aggregate only): a draft being edited changes nothing public.
+PUBLIC_NOTE_STATUSES = (NoteStatus.PIPELINE, NoteStatus.SELECTED, NoteStatus.FUNDED)
 # Audit entity types whose changes the public pages show.
 PUBLIC_AUDIT_ENTITIES = ("contributions", "funding_cycles", "allocations", "transfer_lines",
                          "decisions", "organisations")
@@ -127,8 +130,8 @@ def programmes_query(f: PortfolioFilters):
              .join(ConceptNote, ConceptNote.id == Allocation.note_id)
              .join(Country, Country.id == ConceptNote.country_id)
              .outerjoin(Decision, and_(Decision.cycle_id == FundingCycle.id,
-                                       Decision.status == "issued"))
-             .where(FundingCycle.status == "approved"))
+                                       Decision.status == DecisionStatus.ISSUED))
+             .where(FundingCycle.status == CycleStatus.APPROVED))
     if f.area is not None:
         query = query.where(ConceptNote.thematic_area_id == f.area)
     if f.region is not None:
@@ -196,7 +199,7 @@ class Programme:
 def _with_decisions(allocations: list[Allocation]) -> list[Programme]:
     cycle_ids = {a.cycle_id for a in allocations}
     decisions = {d.cycle_id: d for d in db.session.scalars(select(Decision).where(
-        Decision.cycle_id.in_(cycle_ids), Decision.status == "issued"))} if cycle_ids else {}
+        Decision.cycle_id.in_(cycle_ids), Decision.status == DecisionStatus.ISSUED))} if cycle_ids else {}
     return [Programme(a, decisions.get(a.cycle_id)) for a in allocations]
 
 
@@ -241,8 +244,8 @@ def years() -> list[int]:
         select(_decision_day(), FundingCycle.approved_at)
         .select_from(FundingCycle)
         .outerjoin(Decision, and_(Decision.cycle_id == FundingCycle.id,
-                                  Decision.status == "issued"))
-        .where(FundingCycle.status == "approved")).all()
+                                  Decision.status == DecisionStatus.ISSUED))
+        .where(FundingCycle.status == CycleStatus.APPROVED)).all()
     found = {(day or approved.date()).year for day, approved in rows
              if day is not None or approved is not None}
     return sorted(found, reverse=True)
@@ -316,7 +319,7 @@ def demand_frame() -> pd.DataFrame:
                Country.region, ConceptNote.thematic_area_id, Allocation.amount_cents)
         .join(Country, Country.id == ConceptNote.country_id)
         .outerjoin(Allocation, Allocation.note_id == ConceptNote.id)
-        .where(ConceptNote.status.in_(["pipeline", "selected", "funded"]))).all()
+        .where(ConceptNote.status.in_(PUBLIC_NOTE_STATUSES))).all()
     frame = pd.DataFrame(rows, columns=["note_id", "status", "requested", "country", "region",
                                         "thematic_area", "allocated"])
     frame["allocated"] = frame["allocated"].fillna(0).astype("int64")
@@ -375,13 +378,12 @@ def freshness() -> Freshness:
         return select(expression).where(*where).scalar_subquery()
 
     transferred = TransferLine.transferred_on.is_not(None)
-    # Only notes the public counts: a draft being edited changes nothing public.
-    public_note = ConceptNote.status.in_(["pipeline", "selected", "funded"])
+    public_note = ConceptNote.status.in_(PUBLIC_NOTE_STATUSES)
     money_event = AuditEvent.entity_type.in_(PUBLIC_AUDIT_ENTITIES)
     values = db.session.execute(select(
         scalar(func.count(Allocation.id)), scalar(func.max(Allocation.id)),
         scalar(func.coalesce(func.sum(Allocation.amount_cents), 0)),
-        scalar(func.max(FundingCycle.approved_at), FundingCycle.status == "approved"),
+        scalar(func.max(FundingCycle.approved_at), FundingCycle.status == CycleStatus.APPROVED),
         scalar(func.count(Contribution.id)), scalar(func.max(Contribution.id)),
         scalar(func.coalesce(func.sum(Contribution.amount_cents), 0)),
         scalar(func.coalesce(func.sum(Contribution.net_cents), 0)),
@@ -392,7 +394,7 @@ def freshness() -> Freshness:
         scalar(func.count(TransferLine.id), transferred),
         scalar(func.coalesce(func.sum(TransferLine.id), 0), transferred),
         scalar(func.max(TransferLine.transferred_on)),
-        scalar(func.count(Decision.id), Decision.status == "issued"),
+        scalar(func.count(Decision.id), Decision.status == DecisionStatus.ISSUED),
         scalar(func.max(Decision.issued_at)),
         scalar(func.max(FundConfig.fund_name)),
         # Corrections in place (a contribution's date or donor, a transfer) leave an audit

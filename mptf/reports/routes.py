@@ -288,14 +288,12 @@ def verify():
             digest = hashlib.sha256(upload.read()).hexdigest()
         else:
             digest = (form.sha256.data or "").strip().lower()
-        try:
+        with refusals(form, sentence_on="sha256") as refused:
             result = decisions.verify(digest)
-        except ServiceError as exc:
-            form.sha256.errors = list(form.sha256.errors) + [exc.message]
-            status = 400
-        else:
-            if result is None:
-                status = 404
+        if refused:
+            status = refused.status
+        elif result is None:
+            status = 404
     elif request.method == "POST":
         status = 400
     return render_template("reports/verify.html", form=form, result=result, digest=digest,
