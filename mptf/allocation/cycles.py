@@ -325,7 +325,7 @@ def run_funds(run: AllocationRun) -> Funds:
 
 def line_reasons(run: AllocationRun, lines: pd.DataFrame) -> list[str]:
     """The sentence beside each line of ``lines`` (the run's lines as
-    ``mptf.reports.documents._run_lines`` builds them): scoring.explain's, and the
+    ``mptf.allocation.decision_documents.run_lines`` builds them): scoring.explain's, and the
     secretariat's reason for an excluded note."""
     said = explain(lines, run_funds(run), _policy(run.policy)).tolist()
     reasons = exclusion_reasons(run.cycle)
