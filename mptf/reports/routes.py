@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 
 from mptf.allocation import decision_documents, decisions
 from mptf.allocation.cycles import STATUS_LABELS, cycle_for, latest_run
-from mptf.committee.services import parse_day, today
 from mptf.documents.tables import (
     DECISION_TABLE_LABELS,
     PIPELINE_TABLE_LABELS,
@@ -35,6 +34,7 @@ from mptf.pipeline.services import note_for
 from mptf.reports import documents
 from mptf.reports.forms import IssueForm, VerifyForm, decision_form
 from mptf.review.services import round_for
+from mptf.services.dates import parse_day, today
 from mptf.services.errors import ServiceError
 from mptf.services.policy import (
     DECISION_DRAFTERS,
