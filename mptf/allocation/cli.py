@@ -56,12 +56,13 @@ def balance_command(on_text: str | None, as_csv: bool) -> None:
     """Print the fund balance: by source of money, and allocated by funding cycle."""
     from mptf.allocation import exports, services
     from mptf.formatting import usd
+    from mptf.spreadsheet import csv_text
 
     on = _day(on_text)
     fund = services.balance(on)
     table = exports.balance_table(fund)
     if as_csv:
-        click.echo(exports.to_csv(table), nl=False)
+        click.echo(csv_text(exports.export_table(table)), nl=False)
         return
     click.echo(f"Fund balance {'on ' + on.isoformat() if on else 'now'} (USD)")
     click.echo("")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from mptf.allocation import services
 from mptf.allocation.balance import FundBalance
-from mptf.spreadsheet import XLSX_MIMETYPE, Table, csv_text, xlsx_bytes
+from mptf.spreadsheet import Table
 
 CONTRIBUTION_HEADERS = ["Reference", "Deposited on", "Donor", "Donor kind", "Earmark",
                         "Amount (USD)", "Fee rate (%)", "AA fee (USD)", "Net (USD)"]
@@ -24,7 +24,6 @@ MONEY = {header for header in CONTRIBUTION_HEADERS + BALANCE_HEADERS + CYCLE_HEA
          if header.endswith("(USD)")}
 UNEARMARKED = "Unearmarked"
 TOTAL = "Total"
-XLSX = XLSX_MIMETYPE
 
 
 def contribution_table(on: date | None = None) -> pd.DataFrame:
@@ -81,14 +80,7 @@ def _money_as_int(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- the files ---------------------------------------------------------------------------------
 
-def _export(table: pd.DataFrame) -> Table:
+def export_table(table: pd.DataFrame) -> Table:
+    """A fund table for ``mptf.spreadsheet``'s ``csv_response``/``xlsx_response``: its money is
+    its ``(USD)`` columns in cents, the fee rate with its two decimals."""
     return Table(table, money=MONEY, decimals={FEE_RATE: 2})
-
-
-def to_csv(table: pd.DataFrame) -> str:
-    return csv_text(_export(table))
-
-
-def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """One sheet per table, by the export rules of ``mptf.spreadsheet``."""
-    return xlsx_bytes({name: _export(table) for name, table in sheets.items()})

@@ -4,7 +4,6 @@ corrects."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 from flask import (
@@ -15,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -31,6 +29,7 @@ from mptf.services.audit import events_for
 from mptf.services.errors import ServiceError
 from mptf.services.policy import MONEY_ROLES, Role, roles_required
 from mptf.services.unit_of_work import commit
+from mptf.spreadsheet import csv_response, xlsx_response
 from mptf.views import refusals
 
 bp = Blueprint("allocation", __name__, url_prefix="/fund", template_folder="templates")
@@ -99,10 +98,10 @@ def balance_export(fmt: str):
     table = exports.balance_table(services.balance(on))
     name = f"fund-balance{_suffix(on)}"
     if fmt == "csv":
-        return _csv(exports.to_csv(table), name)
-    data = exports.to_xlsx({"Balance": table, "Allocated by cycle": exports.cycle_table(on)})
-    return send_file(io.BytesIO(data), mimetype=exports.XLSX, as_attachment=True,
-                     download_name=f"{name}.xlsx")
+        return csv_response(exports.export_table(table), f"{name}.csv")
+    return xlsx_response({"Balance": exports.export_table(table),
+                          "Allocated by cycle": exports.export_table(exports.cycle_table(on))},
+                         f"{name}.xlsx")
 
 
 @bp.route("/cycles.csv")
@@ -111,12 +110,8 @@ def cycles_export():
     form, on = _day()
     if _bad_day(form):
         abort(400, "Give the day as YYYY-MM-DD.")
-    return _csv(exports.to_csv(exports.cycle_table(on)), f"allocated-by-cycle{_suffix(on)}")
-
-
-def _csv(text: str, name: str) -> Response:
-    return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+    return csv_response(exports.export_table(exports.cycle_table(on)),
+                        f"allocated-by-cycle{_suffix(on)}.csv")
 
 
 # --- contributions ------------------------------------------------------------------------------
@@ -136,10 +131,8 @@ def contributions():
 def contributions_export(fmt: str):
     table = exports.contribution_table()
     if fmt == "csv":
-        return _csv(exports.to_csv(table), "contributions")
-    data = exports.to_xlsx({"Contributions": table})
-    return send_file(io.BytesIO(data), mimetype=exports.XLSX, as_attachment=True,
-                     download_name="contributions.xlsx")
+        return csv_response(exports.export_table(table), "contributions.csv")
+    return xlsx_response({"Contributions": exports.export_table(table)}, "contributions.xlsx")
 
 
 def _form(kind, **kwargs):
