@@ -46,8 +46,6 @@ EXCUSED = {
         "ratelimit.purge is the API's; maintenance could stand with the commands (A2)",
     ("mptf.logs", "mptf.web"):
         "wants_json from mptf.web inside the 500 handler (C)",
-    ("mptf.notifications.services", "mptf.web"):
-        "external_url is mptf.urls.external_url now (N)",
 }
 
 
