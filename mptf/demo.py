@@ -13,17 +13,18 @@ from mptf.extensions import db
 from mptf.models import User
 from mptf.reference.seed import seed_reference_data
 from mptf.services.errors import ServiceError
+from mptf.services.policy import Role
 
 DEMO_PASSWORD = "orange-harbour-lantern"
 
 DEMO_ACCOUNTS = [
-    ("country.kenya@demo.mptf.example", "country_team", "KEN", "UN Country Team Kenya"),
-    ("country.bangladesh@demo.mptf.example", "country_team", "BGD", "UN Country Team Bangladesh"),
-    ("secretariat@demo.mptf.example", "secretariat", None, "Network Secretariat (FMU)"),
-    ("reviewer@demo.mptf.example", "reviewer", None, "SC reviewer"),
-    ("chair@demo.mptf.example", "chair", None, "Network Coordinator (Chair)"),
-    ("fundoffice@demo.mptf.example", "fund_office", None, "MPTF Office"),
-    ("admin@demo.mptf.example", "admin", None, "Administrator"),
+    ("country.kenya@demo.mptf.example", Role.COUNTRY_TEAM, "KEN", "UN Country Team Kenya"),
+    ("country.bangladesh@demo.mptf.example", Role.COUNTRY_TEAM, "BGD", "UN Country Team Bangladesh"),
+    ("secretariat@demo.mptf.example", Role.SECRETARIAT, None, "Network Secretariat (FMU)"),
+    ("reviewer@demo.mptf.example", Role.REVIEWER, None, "SC reviewer"),
+    ("chair@demo.mptf.example", Role.CHAIR, None, "Network Coordinator (Chair)"),
+    ("fundoffice@demo.mptf.example", Role.FUND_OFFICE, None, "MPTF Office"),
+    ("admin@demo.mptf.example", Role.ADMIN, None, "Administrator"),
 ]
 
 

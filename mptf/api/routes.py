@@ -74,12 +74,15 @@ from mptf.models import (
     ThematicArea,
 )
 from mptf.models.base import utcnow
+from mptf.models.money import DecisionStatus
+from mptf.models.review import RoundStatus
 from mptf.pipeline import services as pipeline
 from mptf.pipeline.listing import Filters, filtered
 from mptf.public import portfolio
 from mptf.public.caching import conditional
 from mptf.review import services as review
 from mptf.services.errors import Conflict, NotFound, ServiceError
+from mptf.services.policy import MONEY_ROLES, PIPELINE_READERS, Role, role_tuple
 from mptf.services.unit_of_work import commit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
@@ -87,8 +90,10 @@ csrf.exempt(bp)
 
 ID = "int(min=1, max=2147483647)"
 validator = Validator(COMPONENTS)
-READ_ROLES = ("secretariat", "reviewer", "chair", "fund_office")
-CYCLE_ROLES = ("secretariat", "chair", "fund_office")
+READ_ROLES = role_tuple(PIPELINE_READERS)
+CYCLE_ROLES = role_tuple(MONEY_ROLES)
+TEAM = (Role.COUNTRY_TEAM,)
+REVIEWER = (Role.REVIEWER,)
 
 
 # --- every request ----------------------------------------------------------------------------
@@ -298,7 +303,7 @@ def _decision_totals(cycle_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 
 def _issued():
-    return (select(Decision).where(Decision.status == "issued")
+    return (select(Decision).where(Decision.status == DecisionStatus.ISSUED)
             .options(selectinload(Decision.cycle)))
 
 
@@ -506,7 +511,7 @@ def _punos(rows: list[dict[str, Any]]) -> list[pipeline.PunoInput]:
 
 
 @bp.route("/notes", methods=["POST"])
-@operation("Draft a concept note", tags=("pipeline",), roles=("country_team",),
+@operation("Draft a concept note", tags=("pipeline",), roles=TEAM,
            body="NoteCreate", response="Note", status=201,
            description="The same service as the web form: the note belongs to your country.")
 def create_note():
@@ -525,7 +530,7 @@ def note(note_id: int):
 
 
 @bp.route(f"/notes/<{ID}:note_id>", methods=["PATCH"])
-@operation("Change a draft or returned note", tags=("pipeline",), roles=("country_team",),
+@operation("Change a draft or returned note", tags=("pipeline",), roles=TEAM,
            body="NoteUpdate", response="Note", errors=(409, 412), params=(IF_MATCH,),
            description="Send the ETag of your last GET in If-Match so that a change made "
                        "meanwhile by someone else is not overwritten.")
@@ -539,7 +544,7 @@ def update_note(note_id: int):
 
 
 @bp.route(f"/notes/<{ID}:note_id>/submit", methods=["POST"])
-@operation("Submit a note to the secretariat", tags=("pipeline",), roles=("country_team",),
+@operation("Submit a note to the secretariat", tags=("pipeline",), roles=TEAM,
            response="Note", errors=(409, 422),
            description="Checks the whole note: a 422 lists every problem in error.fields.")
 def submit_note(note_id: int):
@@ -571,12 +576,12 @@ def rounds():
 def round_detail(round_id: int):
     found = review.round_for(user(), round_id)
     out = serialize.round_detail(found)
-    if user().role == "reviewer":
+    if user().role == Role.REVIEWER:
         out["my_assignments"] = [
             {"note_id": a.note_id, "status": a.status,
              "review_status": r.status if r is not None else None}
             for a, r in review.my_assignments(user(), found)]
-    if user().role == "secretariat" and found.status == "open":
+    if user().role == Role.SECRETARIAT and found.status == RoundStatus.OPEN:
         progress = review.progress(found)["per_note"]
         out["progress"] = [{"note_id": n, **counts} for n, counts in sorted(progress.items())]
     return jsonify(out)
@@ -600,14 +605,14 @@ def _own_review(found: ReviewRound, note_id: int) -> Review | None:
 
 
 @bp.route(f"/rounds/<{ID}:round_id>/reviews/<{ID}:note_id>")
-@operation("Your review of a note", tags=("review",), roles=("reviewer",), response="Review")
+@operation("Your review of a note", tags=("review",), roles=REVIEWER, response="Review")
 def my_review(round_id: int, note_id: int):
     found = review.round_for(user(), round_id)
     return jsonify(serialize.review(found.id, note_id, _own_review(found, note_id)))
 
 
 @bp.route(f"/rounds/<{ID}:round_id>/reviews/<{ID}:note_id>", methods=["PUT"])
-@operation("Save or submit your review of a note", tags=("review",), roles=("reviewer",),
+@operation("Save or submit your review of a note", tags=("review",), roles=REVIEWER,
            body="ReviewInput", response="Review", errors=(409,),
            description="The same service as the scoring form: only while the round is open, "
                        "only notes you are assigned to and not recused from (404 otherwise).")

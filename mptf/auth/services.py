@@ -21,6 +21,7 @@ from mptf.models.accounts import password_hash_method
 from mptf.models.base import utcnow
 from mptf.services.audit import record
 from mptf.services.errors import ServiceError
+from mptf.services.policy import Role
 
 LOCKED_MESSAGE = ("Too many failed sign-ins. This account is locked on this device for "
                   "{minutes} minutes; try again later or ask an administrator.")
@@ -125,7 +126,7 @@ def create_user(email: str, password: str, role: str, *, name: str = "",
         raise ServiceError(f"Unknown role '{role}'; choose one of: {', '.join(ROLES)}.",
                            fields={"role": ["Unknown role."]})
     country = None
-    if role == "country_team":
+    if role == Role.COUNTRY_TEAM:
         if not country_iso3:
             raise ServiceError("A country team account needs --country with an ISO 3166 "
                                "alpha-3 code, e.g. KEN.", fields={"country": ["Required."]})

@@ -14,6 +14,7 @@ from mptf.committee import services
 from mptf.extensions import db
 from mptf.models import ConceptNote, Membership, Organisation, User
 from mptf.reference.seed import read_csv
+from mptf.services.policy import Role
 
 DEMO_PASSWORD = "orange-harbour-lantern"
 DEMO_DOMAIN = "demo.mptf.example"
@@ -86,7 +87,7 @@ def build() -> Iterator[str]:
         if user is None:
             email = f"reviewer.{_slug(membership.organisation.acronym)}@{DEMO_DOMAIN}"
             user = _user(email) or create_user(
-                email, DEMO_PASSWORD, "reviewer",
+                email, DEMO_PASSWORD, Role.REVIEWER,
                 name=f"Representative of {membership.organisation}")
             made.append(email)
         services.add_representative(secretariat, membership, user)
@@ -94,7 +95,7 @@ def build() -> Iterator[str]:
     if first_un is not None:
         email = f"alternate.{_slug(first_un.organisation.acronym)}@{DEMO_DOMAIN}"
         alternate = _user(email) or create_user(
-            email, DEMO_PASSWORD, "reviewer", name=f"Alternate of {first_un.organisation}")
+            email, DEMO_PASSWORD, Role.REVIEWER, name=f"Alternate of {first_un.organisation}")
         services.add_representative(secretariat, first_un, alternate, is_alternate=True)
         made.append(email + " (alternate)")
     yield (f"Committee: {len(members)} members sitting today; new reviewer accounts "

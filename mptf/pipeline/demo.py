@@ -23,6 +23,7 @@ from mptf.models import (
 )
 from mptf.models.base import replaying, utcnow
 from mptf.pipeline import services
+from mptf.services.policy import Role
 
 DEMO_COUNTRIES = ["KEN", "BGD", "RWA", "MEX", "MAR", "PHL", "NGA", "SLV", "ECU", "GHA", "IDN",
                   "TUN", "SRB", "NPL", "GMB", "JOR", "GTM", "KGZ", "FJI", "CHL"]
@@ -55,8 +56,8 @@ def _team_for(country: Country) -> User:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         existing = db.session.scalar(select(User).where(
-            User.role == "country_team", User.country_id == country.id))
-        user = existing or create_user(email, "orange-harbour-lantern", "country_team",
+            User.role == Role.COUNTRY_TEAM, User.country_id == country.id))
+        user = existing or create_user(email, "orange-harbour-lantern", Role.COUNTRY_TEAM,
                                        name=f"UN Country Team {country.name}",
                                        country_iso3=country.iso3)
     return user
@@ -145,7 +146,7 @@ def _at(day: date, rng: random.Random) -> datetime:
 
 def build() -> Iterator[str]:
     rng = random.Random(2026)
-    secretariat = db.session.scalar(select(User).where(User.role == "secretariat"))
+    secretariat = db.session.scalar(select(User).where(User.role == Role.SECRETARIAT))
     countries = {c.iso3: c for c in db.session.scalars(select(Country).where(
         Country.iso3.in_(DEMO_COUNTRIES)))}
     checklist = dict.fromkeys(services.CHECKLIST, True)

@@ -13,6 +13,7 @@ from mptf.extensions import db
 from mptf.models import FundingCycle, ReviewRound, User
 from mptf.models.base import replaying, utcnow
 from mptf.review.demo import round_name
+from mptf.services.policy import Role
 
 
 def _draft(secretariat: User, cycle, day, text: str):
@@ -29,8 +30,8 @@ def _cycles_in(year: int) -> int:
 
 
 def build() -> Iterator[str]:
-    secretariat = db.session.scalar(select(User).where(User.role == "secretariat"))
-    chair = db.session.scalar(select(User).where(User.role == "chair"))
+    secretariat = db.session.scalar(select(User).where(User.role == Role.SECRETARIAT))
+    chair = db.session.scalar(select(User).where(User.role == Role.CHAIR))
     closed = db.session.scalar(select(ReviewRound).where(ReviewRound.status == "closed")
                                .order_by(ReviewRound.id))
     if closed is None or chair is None:

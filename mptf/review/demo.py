@@ -13,13 +13,14 @@ from mptf.extensions import db
 from mptf.models import Assignment, ConceptNote, MembershipRepresentative, ReviewRound, User
 from mptf.models.base import replaying, utcnow
 from mptf.review import services
+from mptf.services.policy import Role
 
 
 def _representative(membership_id: int) -> User | None:
     return db.session.scalar(select(User).join(
         MembershipRepresentative, MembershipRepresentative.user_id == User.id).where(
         MembershipRepresentative.membership_id == membership_id,
-        User.role == "reviewer").order_by(MembershipRepresentative.is_alternate))
+        User.role == Role.REVIEWER).order_by(MembershipRepresentative.is_alternate))
 
 
 def _values(round_, rng: random.Random, level: int) -> dict[str, int]:
@@ -43,7 +44,7 @@ def _in_pipeline_by(notes: list[ConceptNote], day: date) -> list[ConceptNote]:
 
 def build() -> Iterator[str]:
     today = utcnow().date()
-    secretariat = db.session.scalar(select(User).where(User.role == "secretariat"))
+    secretariat = db.session.scalar(select(User).where(User.role == Role.SECRETARIAT))
     if not services.seated_reviewers(today):
         yield "Demo review rounds skipped: no committee is seated."
         return
