@@ -73,7 +73,7 @@ from mptf.models import (
     ReviewRound,
     ThematicArea,
 )
-from mptf.models.base import utcnow
+from mptf.models.base import MAX_ID, utcnow
 from mptf.models.money import DecisionStatus
 from mptf.models.review import RoundStatus
 from mptf.pipeline import services as pipeline
@@ -88,7 +88,7 @@ from mptf.services.unit_of_work import commit
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 csrf.exempt(bp)
 
-ID = "int(min=1, max=2147483647)"
+ID = f"int(min=1, max={MAX_ID})"
 validator = Validator(COMPONENTS)
 READ_ROLES = role_tuple(PIPELINE_READERS)
 CYCLE_ROLES = role_tuple(MONEY_ROLES)

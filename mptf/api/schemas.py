@@ -4,11 +4,10 @@ check request bodies (``mptf.api.validation``), so the document and the checks c
 from __future__ import annotations
 
 from mptf.models import NOTE_STATUSES, REGIONS
+from mptf.models.base import MAX_ID
+from mptf.money import MAX_CENTS
 from mptf.pipeline.forms import LONG_TEXT
 from mptf.pipeline.services import PARTNER_KINDS, STAKEHOLDER_GROUPS
-
-MAX_ID = 2**31 - 1
-MAX_CENTS = 10**14  # USD 1 trillion: more is a typing error, and fits every column
 
 
 def ref(name: str) -> dict:

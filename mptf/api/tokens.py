@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from mptf.extensions import db
 from mptf.models import ApiToken, User
 from mptf.models.accounts import TOKEN_SCOPES
-from mptf.models.base import utcnow
+from mptf.models.base import MAX_ID, utcnow
 from mptf.services.audit import record
 from mptf.services.errors import NotAllowed, NotFound, ServiceError
 
@@ -81,7 +81,7 @@ def create_token(user: User, name: str, *, scope: str = "read_write",
 
 def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens; it is refused from the next request on."""
-    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    token = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if token is None or token.user_id != user.id:
         raise NotFound("There is no such token.")
     if token.revoked_at is None:
