@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -17,12 +19,17 @@ from mptf.services.errors import ServiceError
 def maintenance_command() -> None:
     """Expire notes past their pipeline validity and purge stale rate-limit and sign-in
     throttle counts (daily; idempotent)."""
+    from mptf.api import ratelimit
     from mptf.extensions import db
     from mptf.main.maintenance import run_maintenance
+    from mptf.models.base import utcnow
     from mptf.services.unit_of_work import commit
 
+    now = utcnow()
+    window = timedelta(seconds=max(1, ratelimit.setting("API_RATE_WINDOW")))
     try:
-        report = run_maintenance()
+        report = run_maintenance(now)
+        report.rate_limit_rows = ratelimit.purge(before=now - window)
         commit("Someone changed a note while the maintenance ran; nothing was changed. Run "
                "'mptf maintenance' again.")
     except (OperationalError, ProgrammingError) as exc:

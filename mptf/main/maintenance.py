@@ -3,7 +3,8 @@
 It expires the pipeline's notes past their validity (as the fund's own process, ``SYSTEM``),
 forgets the API's rate-limit counts of windows that ended and the sign-in throttle's counts
 that no longer lock anything. Each step is idempotent: a second run on the same day finds
-nothing to do. The caller commits.
+nothing to do. The caller commits. The API's own step (``mptf.api.ratelimit.purge``) is added
+by the command (``mptf.main.cli``), which stands above the API: no domain imports it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, or_
 
-from mptf.api import ratelimit
 from mptf.extensions import db
 from mptf.models import LoginThrottle
 from mptf.models.accounts import SYSTEM
@@ -51,12 +51,11 @@ def purge_login_throttle(now: datetime | None = None) -> int:
 
 
 def run_maintenance(now: datetime | None = None) -> MaintenanceReport:
-    """Every maintenance step at ``now`` (default: the present); flushed, not committed."""
+    """The domains' maintenance steps at ``now`` (default: the present); flushed, not
+    committed."""
     now = now or utcnow()
-    window = timedelta(seconds=max(1, ratelimit.setting("API_RATE_WINDOW")))
     report = MaintenanceReport()
     report.expired = expire_notes(now.date(), actor=SYSTEM)
-    report.rate_limit_rows = ratelimit.purge(before=now - window)
     report.throttle_rows = purge_login_throttle(now)
     db.session.flush()
     return report
