@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from mptf.extensions import db
 from mptf.models import Notification, User
@@ -22,12 +22,12 @@ def build() -> Iterator[str]:
     now = utcnow()
     delivered_before = now - timedelta(days=1)
     db.session.flush()
-    db.session.execute(
-        update(Notification).where(Notification.state == "queued",
-                                   Notification.created_at < delivered_before)
-        .values(state="sent", attempts=1, sent_at=Notification.created_at + timedelta(minutes=1),
-                read_at=Notification.created_at + timedelta(hours=3))
-        .execution_options(synchronize_session=False))
+    # Row by row: date arithmetic in SQL differs between SQLite and PostgreSQL.
+    for message in db.session.scalars(select(Notification).where(
+            Notification.state == "queued", Notification.created_at < delivered_before)):
+        message.state, message.attempts = "sent", 1
+        message.sent_at = message.created_at + timedelta(minutes=1)
+        message.read_at = message.created_at + timedelta(hours=3)
     # A country team account that left: its last message bounced.
     bounced = db.session.scalar(
         select(Notification).join(User, User.id == Notification.user_id)
