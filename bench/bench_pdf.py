@@ -184,13 +184,18 @@ def _pages(pdf: bytes) -> str:
         return f"{len(pdf) / 1024:.0f} KiB"
 
 
+VERIFY_URL = "http://localhost:5000/reports/verify"
+
+
 def benchmarks() -> list[Result]:
     from mptf import create_app
+    from mptf.allocation import decision_documents
+    from mptf.charts import bars
+    from mptf.documents import sealed
+    from mptf.documents.pdf import render_html
     from mptf.extensions import db
     from mptf.models import Decision
     from mptf.reports import documents
-    from mptf.reports.charts import bars
-    from mptf.reports.pdf import render_html
 
     folder = Path(tempfile.mkdtemp(prefix="mptf-bench-pdf-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
@@ -205,10 +210,15 @@ def benchmarks() -> list[Result]:
         decision = db.session.get(Decision, decision_id)
 
         def decision_html() -> str:
+            context = decision_documents.decision_context(decision)
+            tables, names = context["tables"], context["area_names"]
             return render_html("pdf/decision.html", reference=decision.reference,
                                title=f"Steering Committee decision {decision.reference}",
                                author="Migration Multi-Partner Trust Fund", created=CREATED,
-                               **documents.decision_context(decision))
+                               sealed_at=decision.issued_at, verify_url=VERIFY_URL,
+                               chart=sealed.decision_chart(tables["by_area"], names),
+                               total_allocated=int(tables["approved"]["Amount"].sum()),
+                               **context)
 
         def report_html() -> str:
             tables = documents.pipeline_tables()
@@ -228,7 +238,7 @@ def benchmarks() -> list[Result]:
 
         for name, document, make_html, extra in (
                 (f"cycle decision, {N_FUNDED} allocations of {N_REVIEWED} notes (SQLite)",
-                 lambda: documents.decision_pdf(decision), decision_html, ""),
+                 lambda: decision_documents.decision_pdf(decision, VERIFY_URL), decision_html, ""),
                 (f"pipeline report, {N_NOTES:,} notes (SQLite)",
                  lambda: documents.pipeline_report_pdf(CREATED), report_html,
                  f"; database built in {built:.1f} s")):
