@@ -113,7 +113,7 @@ def install(app: Flask) -> None:
         blueprint answers its own in its error format (``mptf.api.routes``); any other JSON
         client gets the same object, and a browser a page that needs no database."""
         from mptf.extensions import db
-        from mptf.web import wants_json
+        from mptf.views import wants_json
 
         db.session.rollback()
         message = server_error_message()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request, url_for
 
-from mptf.models import User
+from mptf.models import ROLES, User
+from mptf.services.policy import AUDIT_READERS, Role, role_tuple
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,9 @@ class NavItem:
 
 
 ITEMS: list[NavItem] = [
-    NavItem("Dashboard", "main.home", ("country_team", "secretariat", "reviewer", "chair",
-                                       "fund_office", "admin"), 0),
-    NavItem("Users", "admin.users", ("admin",), 90),
-    NavItem("Audit log", "admin.audit_log", ("admin", "secretariat"), 95),
+    NavItem("Dashboard", "main.home", ROLES, 0),
+    NavItem("Users", "admin.users", (Role.ADMIN,), 90),
+    NavItem("Audit log", "admin.audit_log", role_tuple(AUDIT_READERS), 95),
 ]
 
 

@@ -134,3 +134,11 @@ def confirmation(form: Any, button: str = "confirm") -> Step:
     if not form.validate_on_submit():
         return Step(act=False, status=400)
     return Step(act=bool(form[button].data), status=200)
+
+
+def wants_json() -> bool:
+    """Whether the client asked for JSON (the API, or an Accept header preferring it) rather
+    than a page: the error handlers answer each in its own kind."""
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"])
+        == "application/json")

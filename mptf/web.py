@@ -13,6 +13,7 @@ from mptf.extensions import db, login_manager
 from mptf.forms_util import digits
 from mptf.services.errors import NotAllowed, NotFound, ServiceError
 from mptf.urls import external_url  # noqa: F401  (mptf.web.external_url, as before)
+from mptf.views import wants_json
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -28,12 +29,6 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-
-def wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best_match(["application/json", "text/html"])
-        == "application/json")
 
 
 def register_web(app: Flask) -> None:

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -11,6 +11,8 @@ from mptf.extensions import db
 from mptf.forms_util import digits
 from mptf.models import AuditEvent, User
 from mptf.pagination import page_number, paginate
+from mptf.services.dates import parse_day
+from mptf.services.errors import ServiceError
 from mptf.services.policy import AUDIT_READERS, Role, roles_required
 from mptf.services.unit_of_work import commit
 from mptf.views import refusals
@@ -49,15 +51,6 @@ def set_active(user_id: int):
     return redirect(url_for("admin.users"))
 
 
-def _parse_day(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 @bp.route("/audit")
 @roles_required(AUDIT_READERS)
 def audit_log():
@@ -79,10 +72,12 @@ def audit_log():
         for name, op in (("date_from", "from"), ("date_to", "to")):
             text = form[name].data
             if text:
-                day = _parse_day(text)
-                if day is None:
-                    form[name].errors.append("A date as YYYY-MM-DD.")
-                elif op == "from":
+                try:
+                    day = parse_day(text)
+                except ServiceError as exc:
+                    form[name].errors.extend(exc.fields["on"])
+                    continue
+                if op == "from":
                     query = query.where(AuditEvent.at >= day)
                 else:
                     query = query.where(AuditEvent.at < day + timedelta(days=1))

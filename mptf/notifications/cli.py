@@ -8,6 +8,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from mptf.models.base import MAX_ID
 from mptf.refusals import refusals_exit_2
 
 
@@ -71,7 +72,7 @@ def worker_command(interval: int) -> None:
 
 
 @cli.command("show")
-@click.argument("message_id", required=False, type=click.IntRange(1, 2**31 - 1))
+@click.argument("message_id", required=False, type=click.IntRange(1, MAX_ID))
 @click.option("--state", type=click.Choice(["queued", "sent", "failed", "site_only"]),
               default=None, help="only messages in this state")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)

@@ -23,6 +23,7 @@ from mptf.models import (
     User,
 )
 from mptf.notifications.services import country_team, notify, representatives, users_with_role
+from mptf.services.policy import MONEY_ROLES, Role
 
 
 def note_moved(actor: User | None, note: ConceptNote, before: str, target: str,
@@ -36,7 +37,7 @@ def note_moved(actor: User | None, note: ConceptNote, before: str, target: str,
         notify(team, "note_submitted", f"note_submitted:{note.id}:v{version}",
                endpoint="pipeline.show", values=values, note=note, resubmitted=before ==
                "returned")
-        notify(users_with_role("secretariat"), "note_to_screen",
+        notify(users_with_role(Role.SECRETARIAT), "note_to_screen",
                f"note_to_screen:{note.id}:v{version}", endpoint="pipeline.screen",
                values=values, note=note, resubmitted=before == "returned")
     elif target == "returned":
@@ -47,7 +48,7 @@ def note_moved(actor: User | None, note: ConceptNote, before: str, target: str,
         notify(team, "note_in_pipeline", f"note_in_pipeline:{note.id}", endpoint="pipeline.show",
                values=values, note=note, expires_on=note.expires_on)
     elif target == "withdrawn":
-        notify([*team, *users_with_role("secretariat")], "note_withdrawn",
+        notify([*team, *users_with_role(Role.SECRETARIAT)], "note_withdrawn",
                f"note_withdrawn:{note.id}", endpoint="pipeline.show", values=values, note=note,
                reason=details.get("reason", ""), actor=actor)
     elif target == "expired":
@@ -102,7 +103,7 @@ def decision_issued(decision: Decision) -> None:
     from mptf.models.money import ALLOCATION_STATUS_LABELS as STATUS_LABELS
 
     db.session.flush()
-    notify(users_with_role("chair", "secretariat", "fund_office"), "decision_issued",
+    notify(users_with_role(*MONEY_ROLES), "decision_issued",
            f"decision_issued:{decision.id}", endpoint="reports.decision_view",
            values={"decision_id": decision.id}, decision=decision, line=None,
            funded=sum(1 for line in decision.run.lines if line.status == "funded"),

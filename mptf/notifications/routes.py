@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from mptf.extensions import db
 from mptf.models import ROLES
 from mptf.navigation import NavItem, add
 from mptf.notifications import services
@@ -19,20 +18,19 @@ from mptf.notifications.forms import (
     preferences_form,
 )
 from mptf.pagination import page_number, paginate
-from mptf.services.errors import NotFound, ServiceError
-from mptf.services.policy import roles_required
+from mptf.services.policy import AUDIT_READERS, roles_required
 from mptf.services.unit_of_work import commit
+from mptf.views import refusals
 
-# The admin keeps delivery running and sees who was written to, when, and each error; what
-# the messages say (notes' titles, reasons, rounds) is the secretariat's to read, as the
-# notes are.
-OUTBOX_ROLES = ("secretariat", "admin")
+# The outbox is the audit readers' (the admin keeps delivery running and sees who was
+# written to, when, and each error; what the messages say is the secretariat's to read, as
+# the notes are: services.can_read_messages).
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications",
                template_folder="templates")
 
 add(NavItem("Notifications", "notifications.index", ROLES, 85, count=services.unread_count),
-    NavItem("Outbox", "notifications.outbox", OUTBOX_ROLES, 92))
+    NavItem("Outbox", "notifications.outbox", AUDIT_READERS, 92))
 
 
 def _index(form: MarkReadForm | None = None, status: int = 200):
@@ -71,16 +69,13 @@ def preferences():
     form = preferences_form(current, request.form if request.method == "POST" else None)
     status = 200
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             changed = services.set_preferences(current_user, chosen(form))
             commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            status = exc.status
-        else:
+        if not refused:
             flash("Your choices are saved." if changed else "Nothing changed.", "success")
             return redirect(url_for("notifications.preferences"))
+        status = refused.status
     elif request.method == "POST":
         status = 400
     return render_template("notifications/preferences.html", form=form,
@@ -88,7 +83,7 @@ def preferences():
 
 
 @bp.route("/outbox")
-@roles_required(*OUTBOX_ROLES)
+@roles_required(*AUDIT_READERS)
 def outbox():
     form = OutboxFilterForm(request.args)
     state = form.state.data if request.args.get("state") and form.validate() else None
@@ -100,34 +95,24 @@ def outbox():
                            events=services.EVENTS)
 
 
-def _message(notification_id: int):
-    try:
-        return services.message_for(current_user, notification_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/outbox/<int:notification_id>")
-@roles_required(*OUTBOX_ROLES)
+@roles_required(*AUDIT_READERS)
 def outbox_message(notification_id: int):
-    message = _message(notification_id)
+    message = services.message_for(current_user, notification_id)
     return render_template("notifications/message.html", message=message, labels=STATE_LABELS,
                            form=ActionForm(), readable=services.can_read_messages(current_user),
                            events=services.EVENTS)
 
 
 @bp.route("/outbox/<int:notification_id>/retry", methods=["POST"])
-@roles_required(*OUTBOX_ROLES)
+@roles_required(*AUDIT_READERS)
 def retry(notification_id: int):
-    message = _message(notification_id)
+    message = services.message_for(current_user, notification_id)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with refusals() as refused:
             services.retry(current_user, message)
             commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
+        if not refused:
             flash(f"Message {message.id} to {message.email} is queued again.", "success")
     return redirect(url_for("notifications.outbox_message", notification_id=notification_id))

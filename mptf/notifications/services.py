@@ -17,6 +17,7 @@ from mptf.models import FundConfig, Notification, NotificationPreference, User
 from mptf.models.base import utcnow
 from mptf.services.audit import record
 from mptf.services.errors import NotFound, ServiceError
+from mptf.services.policy import AUDIT_READERS, Role
 from mptf.urls import external_url
 
 # Links in a message written outside a request (a command) with no MPTF_BASE_URL: the
@@ -126,7 +127,7 @@ def notify(recipients: Iterable[User], event: str, key: str, *, endpoint: str,
 
 # --- recipients ---------------------------------------------------------------------------------
 
-def users_with_role(*roles: str) -> list[User]:
+def users_with_role(*roles: Role) -> list[User]:
     return list(db.session.scalars(select(User).where(
         User.role.in_(roles), User.active.is_(True)).order_by(User.id)))
 
@@ -135,7 +136,7 @@ def country_team(country_id: int | None) -> list[User]:
     if country_id is None:
         return []
     return list(db.session.scalars(select(User).where(
-        User.role == "country_team", User.country_id == country_id,
+        User.role == Role.COUNTRY_TEAM, User.country_id == country_id,
         User.active.is_(True)).order_by(User.id)))
 
 
@@ -224,13 +225,13 @@ def outbox_counts() -> dict[str, int]:
 def can_read_messages(user: User) -> bool:
     """Whether the outbox shows ``user`` what messages say: the secretariat reads them (it
     sees every note); the admin sees their delivery only (recipient, kind, state, error)."""
-    return user.role == "secretariat"
+    return user.role == Role.SECRETARIAT
 
 
 def message_for(user: User, notification_id: int) -> Notification:
     """One message of the outbox, for the secretariat and the admin."""
     message = db.session.get(Notification, notification_id)
-    if message is None or user.role not in ("secretariat", "admin"):
+    if message is None or user.role not in AUDIT_READERS:
         raise NotFound("There is no such message.")
     return message
 

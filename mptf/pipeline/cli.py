@@ -2,6 +2,7 @@ import click
 from flask.cli import with_appcontext
 
 from mptf.refusals import refusals_exit_2
+from mptf.services.policy import Role
 
 
 @click.group("pipeline")
@@ -44,7 +45,7 @@ def import_command(path: str, email: str | None) -> None:
     from mptf.services.errors import ServiceError
     from mptf.services.unit_of_work import commit
 
-    query = db.select(User).where(User.role == "secretariat").order_by(User.id)
+    query = db.select(User).where(User.role == Role.SECRETARIAT).order_by(User.id)
     if email:
         query = query.where(User.email == email.lower())
     actor = db.session.scalars(query).first()
