@@ -18,7 +18,7 @@ from mptf.notifications.forms import (
     preferences_form,
 )
 from mptf.pagination import page_number, paginate
-from mptf.services.policy import AUDIT_READERS, roles_required
+from mptf.services.policy import AUDIT_READERS, Role, roles_required
 from mptf.services.unit_of_work import commit
 from mptf.views import refusals
 
@@ -29,8 +29,10 @@ from mptf.views import refusals
 bp = Blueprint("notifications", __name__, url_prefix="/notifications",
                template_folder="templates")
 
-add(NavItem("Notifications", "notifications.index", ROLES, 85, count=services.unread_count),
-    NavItem("Outbox", "notifications.outbox", AUDIT_READERS, 92))
+# "Inbox" keeps the secretariat's and the chair's navigation on one line; the secretariat
+# reaches the outbox from its inbox, the admin (who keeps delivery running) from the menu.
+add(NavItem("Inbox", "notifications.index", ROLES, 85, count=services.unread_count),
+    NavItem("Outbox", "notifications.outbox", (Role.ADMIN,), 92))
 
 
 def _index(form: MarkReadForm | None = None, status: int = 200):

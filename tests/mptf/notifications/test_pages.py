@@ -15,7 +15,7 @@ from mptf.pipeline import services as pipeline
 from mptf.services.errors import ServiceError
 from tests import factories
 
-BADGE = re.compile(r'Notifications <span class="badge">(\d+)<span class="visually-hidden"> '
+BADGE = re.compile(r'Inbox <span class="badge">(\d+)<span class="visually-hidden"> '
                    r'unread</span></span>')
 
 
