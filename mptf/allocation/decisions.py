@@ -29,7 +29,13 @@ from mptf.models import (
     User,
 )
 from mptf.models.base import utcnow
-from mptf.models.money import AllocationStatus, CycleStatus, DecisionStatus
+from mptf.models.money import (
+    ESCALATION_LABELS,
+    OUTCOME_LABELS,
+    AllocationStatus,
+    CycleStatus,
+    DecisionStatus,
+)
 from mptf.notifications import events as notifications
 from mptf.services.audit import record
 from mptf.services.confirmation import Consequences, plural
@@ -41,13 +47,6 @@ from mptf.urls import external_url
 # MPTF_BASE_URL (the demo's build) print their verify page on it.
 DEMO_BASE_URL = "http://127.0.0.1:5000"
 
-OUTCOME_LABELS = {"consensus": "Consensus",
-                  "no_consensus": "No consensus: escalated"}
-ESCALATION_LABELS = {
-    "principals": "The Coordinator works with the principals of the Network's Executive "
-                  "Committee to reach agreement",
-    "secretary_general": "Referred to the Secretary-General",
-}
 
 
 def decision_for_cycle(cycle: FundingCycle) -> Decision | None:
